@@ -1,0 +1,26 @@
+/**
+ * What every later stage sees of one log line: a record whose fields are read on demand.
+ *
+ * Rules look fields up case-insensitively (Panther's `event.get('tlsversion')` finds `tlsVersion`),
+ * and most rules read two or three fields of a 27-field line, so records materialise a field only
+ * when it is read. Test events (a rule's `Tests[].Log`) implement the same interface over a plain
+ * object.
+ */
+export interface LogEvent {
+  /** The Panther log type, e.g. `AWS.S3ServerAccess`. */
+  readonly logType: string;
+  /**
+   * The value of a top-level field, looked up case-insensitively. `null` when the field is present
+   * but empty (`-` in an access log), `undefined` when the record has no such field.
+   */
+  get(field: string): unknown;
+  /** The event's own time in milliseconds since the epoch, or `undefined` when it has none. */
+  readonly eventTimeMs: number | undefined;
+  /** Where the event came from (file and line, or bucket, key and line). */
+  readonly source: SourceRef | undefined;
+  /** The full record as a plain JSON object with Panther's field names. */
+  toJSON(): Record<string, unknown>;
+}
+
+/** Where a log line came from: `{bucket, key, line}` for S3 objects, `{file, line}` for files and stdin. */
+export type SourceRef = { bucket: string; key: string; line: number } | { file: string; line: number };
