@@ -1,12 +1,29 @@
 import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { ConfigError, formatIssue, loadConfig, maskConfig } from '../config/index.js';
+import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
-// Placeholder until its issue lands: the command exists so the CLI's shape is fixed.
+/**
+ * `s3-sentinel check-config --config FILE`: validates a config and prints what it resolved to
+ * (defaults filled in, `${VAR}` replaced, secrets masked) on stdout, exit 0; or every problem with
+ * its path on stderr, exit 2.
+ */
 export function registerCheckConfig(program: Command): void {
   program
     .command('check-config')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new Error('check-config is not built yet');
+    .description('Validate a config file and print what it resolved (secrets masked)')
+    .requiredOption('-c, --config <file>', 'YAML config file')
+    .action(async (options: { config: string }) => {
+      try {
+        const config = await loadConfig(options.config);
+        process.stdout.write(`# ${options.config}: valid (secrets masked)\n${stringify(maskConfig(config))}`);
+        process.exitCode = EXIT_OK;
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        process.stderr.write(
+          `s3-sentinel: ${err.origin} is not a valid config:\n${err.issues.map((i) => `  ${formatIssue(i)}\n`).join('')}`,
+        );
+        process.exitCode = EXIT_USAGE;
+      }
     });
 }

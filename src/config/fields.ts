@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/**
+ * Field builders shared by every config section. Values interpolated from the environment are
+ * always strings, so numeric and boolean fields also accept their string spelling (`"9090"`,
+ * `"true"`); anything else is left for zod to reject with its path.
+ */
+function fromEnvString(parse: (text: string) => unknown) {
+  return (value: unknown) => (typeof value === 'string' ? parse(value.trim()) : value);
+}
+
+const INTEGER_TEXT = /^-?\d+$/;
+
+/** An integer in `[min, max]`. */
+export function intField(min: number, max: number) {
+  return z.preprocess(
+    fromEnvString((text) => (INTEGER_TEXT.test(text) ? Number(text) : text)),
+    z.int().min(min).max(max),
+  );
+}
+
+/** A boolean; `"true"` and `"false"` are accepted for values that come from the environment. */
+export function boolField() {
+  return z.preprocess(
+    fromEnvString((text) => (text === 'true' ? true : text === 'false' ? false : text)),
+    z.boolean(),
+  );
+}
+
+/** An http(s) URL. */
+export function httpUrlField() {
+  return z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+}
+
+/** A non-empty string without surrounding whitespace (a stray space in a key is a classic mistake). */
+export function tokenField() {
+  return z
+    .string()
+    .min(1)
+    .regex(/^\S(.*\S)?$/, 'must not start or end with whitespace');
+}

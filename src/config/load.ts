@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
+import { interpolateEnv, type Env } from './interpolate.js';
+import { ConfigSchema, type Config } from './schema.js';
+
+export interface LoadOptions {
+  /** Where `${VAR}` values come from; `process.env` by default. */
+  env?: Env;
+}
+
+/** Reads, interpolates and validates a YAML config file. Throws ConfigError listing every problem. */
+export async function loadConfig(file: string, options: LoadOptions = {}): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ConfigError(file, [{ path: '', message: `cannot read the file (${reason})` }]);
+  }
+  return parseConfig(text, { ...options, origin: file });
+}
+
+/** Parses a YAML config from text; `origin` names it in errors. The result is deeply frozen. */
+export function parseConfig(text: string, options: LoadOptions & { origin?: string } = {}): Config {
+  const origin = options.origin ?? '<inline>';
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      origin,
+      doc.errors.map((e) => ({ path: '', message: `YAML: ${e.message.split('\n')[0]}` })),
+    );
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw) || raw === null) {
+    throw new ConfigError(origin, [
+      { path: '', message: 'expected a mapping of sections (sqs, s3, rules, …)' },
+    ]);
+  }
+  const envIssues: ConfigIssue[] = [];
+  const interpolated = interpolateEnv(raw, options.env ?? process.env, envIssues);
+  if (envIssues.length === 0) return validateConfig(interpolated, origin);
+  // Report every problem in one go, but not the schema's complaint about a value whose variable is
+  // missing (`${SLACK_WEBHOOK_URL}` is not a URL): that would only repeat the first error.
+  const unresolved = new Set(envIssues.map((issue) => issue.path));
+  const schemaIssues = schemaIssuesOf(interpolated).filter((issue) => !unresolved.has(issue.path));
+  throw new ConfigError(origin, [...envIssues, ...schemaIssues]);
+}
+
+/** Validates an already-parsed object (after interpolation) against the schema. */
+export function validateConfig(value: unknown, origin = '<inline>'): Config {
+  const result = ConfigSchema.safeParse(value);
+  if (!result.success) throw new ConfigError(origin, result.error.issues.flatMap(toConfigIssues));
+  return deepFreeze(result.data);
+}
+
+function schemaIssuesOf(value: unknown): ConfigIssue[] {
+  const result = ConfigSchema.safeParse(value);
+  return result.success ? [] : result.error.issues.flatMap(toConfigIssues);
+}
+
+function toConfigIssues(issue: z.core.$ZodIssue): ConfigIssue[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'unknown key' }));
+  }
+  return [{ path: formatPath(issue.path), message: issue.message }];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}

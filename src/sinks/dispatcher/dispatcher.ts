@@ -1,0 +1,169 @@
+import type { Alert } from '../../alert/alert.js';
+import type { DeliveryLedger } from '../../alert/ledger.js';
+import type { Logger } from '../../observe/logger.js';
+import type { Metrics } from '../../observe/metrics.js';
+import { REQUEST_TIMEOUT_MS } from '../common-config.js';
+import type { Sink } from '../sink.js';
+import { SinkLane } from './lane.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+
+/**
+ * What happened to an alert at one sink:
+ * - `delivered`: sent now;
+ * - `skipped-already-delivered`: the ledger says an earlier dispatch delivered it;
+ * - `failed-permanent`: the destination refused it (e.g. 400) now or earlier; retrying cannot help;
+ * - `failed-retryable`: retries ran out (or we are shutting down); dispatch it again later.
+ */
+export type SinkOutcome = 'delivered' | 'skipped-already-delivered' | 'failed-permanent' | 'failed-retryable';
+
+export interface DispatchOutcome {
+  alertId: string;
+  /** Outcome per sink name, for every sink that accepted the alert. */
+  sinks: Record<string, SinkOutcome>;
+  /**
+   * True when no sink is `failed-retryable`: the caller may forget the alert (an SQS consumer may
+   * delete the message). False means: keep the source so the alert is dispatched again.
+   */
+  settled: boolean;
+}
+
+export interface DispatcherOptions {
+  sinks: Sink[];
+  ledger: DeliveryLedger;
+  metrics: Metrics;
+  logger: Logger;
+  /** Applies to sinks that set no retry policy of their own (fields they set win). */
+  retry?: Partial<RetryPolicy>;
+  /** Per-request timeout for sinks that set none. */
+  requestTimeoutMs?: number;
+  /** Source of jitter; tests may fix it. */
+  random?: () => number;
+}
+
+/**
+ * Routes alerts to sinks through one lane per sink, and records each final result in the delivery
+ * ledger so that a second dispatch of the same alert (retry, SQS redelivery, re-scan) reaches only
+ * the sinks that do not have it yet.
+ */
+export class Dispatcher {
+  readonly #sinks: Sink[];
+  readonly #lanes = new Map<string, SinkLane>();
+  readonly #ledger: DeliveryLedger;
+  readonly #logger: Logger;
+  /** Same alert dispatched again while the first dispatch is still running: join it. */
+  readonly #inFlight = new Map<string, Promise<SinkOutcome>>();
+  readonly #abort = new AbortController();
+  #closed = false;
+
+  constructor(options: DispatcherOptions) {
+    this.#sinks = options.sinks;
+    this.#ledger = options.ledger;
+    this.#logger = options.logger;
+    const names = new Set<string>();
+    for (const sink of options.sinks) {
+      if (names.has(sink.name))
+        throw new Error(`two sinks are named "${sink.name}"; names key the delivery ledger`);
+      names.add(sink.name);
+      const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry, ...sink.delivery?.retry };
+      this.#lanes.set(
+        sink.name,
+        new SinkLane({
+          sink,
+          policy,
+          requestTimeoutMs:
+            sink.delivery?.requestTimeoutMs ?? options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS.default,
+          closeSignal: this.#abort.signal,
+          metrics: options.metrics,
+          logger: options.logger,
+          random: options.random,
+        }),
+      );
+    }
+  }
+
+  /** False while any sink reports itself unhealthy (Slack 403/404/410). */
+  get healthy(): boolean {
+    return this.#sinks.every((sink) => sink.healthy());
+  }
+
+  /**
+   * Sends one alert to every sink that accepts it and does not have it yet. Resolves when each of
+   * them has delivered, failed permanently or run out of retries; never rejects.
+   */
+  async dispatch(alert: Alert): Promise<DispatchOutcome> {
+    const targets = this.#sinks.filter((sink) => this.#accepts(sink, alert));
+    const outcomes = await Promise.all(targets.map((sink) => this.#deliverTo(sink, alert)));
+    const sinks: Record<string, SinkOutcome> = {};
+    targets.forEach((sink, index) => (sinks[sink.name] = outcomes[index] as SinkOutcome));
+    return { alertId: alert.alertId, sinks, settled: !outcomes.includes('failed-retryable') };
+  }
+
+  /** Resolves when every dispatch so far has finished. */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size > 0) {
+      await Promise.all([...this.#inFlight.values()]);
+    }
+    await Promise.all([...this.#lanes.values()].map((lane) => lane.onIdle()));
+  }
+
+  /**
+   * Stops at once: waiting retries and in-flight requests are abandoned (their alerts end
+   * `failed-retryable`), then sinks are closed (the file sink fsyncs). Call `drain()` first, with a
+   * deadline, for a graceful stop. The ledger belongs to the caller and stays open.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#abort.abort();
+    await this.drain();
+    await Promise.all(
+      this.#sinks.map((sink) =>
+        sink
+          .close()
+          .catch((err: unknown) => this.#logger.error({ sink: sink.name, err }, 'closing sink failed')),
+      ),
+    );
+  }
+
+  #accepts(sink: Sink, alert: Alert): boolean {
+    try {
+      return sink.accepts(alert);
+    } catch (err) {
+      // A broken filter must not lose the alert: send it rather than drop it.
+      this.#logger.error(
+        { sink: sink.name, alertId: alert.alertId, err },
+        'sink filter threw; sending anyway',
+      );
+      return true;
+    }
+  }
+
+  #deliverTo(sink: Sink, alert: Alert): Promise<SinkOutcome> {
+    const key = `${sink.name}\u0000${alert.alertId}`;
+    const running = this.#inFlight.get(key);
+    if (running) return running;
+    const delivery = this.#deliverOnce(sink, alert).finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, delivery);
+    return delivery;
+  }
+
+  async #deliverOnce(sink: Sink, alert: Alert): Promise<SinkOutcome> {
+    const recorded = await this.#ledger.get(alert.alertId, sink.name).catch((err: unknown) => {
+      // Prefer a duplicate over a loss: without the ledger, send.
+      this.#logger.warn({ sink: sink.name, alertId: alert.alertId, err }, 'delivery ledger read failed');
+      return undefined;
+    });
+    if (recorded === 'delivered') return 'skipped-already-delivered';
+    if (recorded === 'failed-permanent') return 'failed-permanent';
+    if (this.#closed) return 'failed-retryable';
+
+    const lane = this.#lanes.get(sink.name) as SinkLane;
+    const result = await lane.submit(alert);
+    if (result !== 'failed-retryable') {
+      await this.#ledger.record(alert.alertId, sink.name, result).catch((err: unknown) => {
+        this.#logger.warn({ sink: sink.name, alertId: alert.alertId, err }, 'delivery ledger write failed');
+      });
+    }
+    return result;
+  }
+}

@@ -1,0 +1,69 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import type { Alert } from '../../alert/alert.js';
+import { createAlertFilter } from '../filter.js';
+import type { SendResult, Sink } from '../sink.js';
+import type { FileSinkConfig } from './config.js';
+
+/** Lines per write(2): one append per batch keeps lines whole and syscalls few. */
+const FILE_BATCH = 500;
+/** Errors a retry cannot fix: the path is wrong or not ours to write. */
+const PERMANENT_FS_ERRORS = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'EROFS', 'ENOTDIR']);
+
+/** Alerts as JSON lines appended to a file; fsynced on close so a clean shutdown loses nothing. */
+export class FileSink implements Sink {
+  readonly type = 'file';
+  readonly name: string;
+  readonly accepts: (alert: Alert) => boolean;
+  readonly delivery;
+  #handle: Promise<FileHandle> | undefined;
+  #healthy = true;
+
+  constructor(private readonly config: FileSinkConfig & { name: string }) {
+    this.name = config.name;
+    this.accepts = createAlertFilter(config.name, config);
+    // concurrency 1 (the default): appends never interleave.
+    this.delivery = {
+      maxBatchSize: FILE_BATCH,
+      requestTimeoutMs: config.requestTimeoutMs,
+      retry: config.retry,
+    };
+  }
+
+  async send(alerts: Alert[]): Promise<SendResult> {
+    const text = alerts.map((alert) => `${JSON.stringify(alert)}\n`).join('');
+    try {
+      this.#handle ??= open(this.config.path, 'a');
+      const handle = await this.#handle;
+      await handle.appendFile(text, 'utf8');
+      this.#healthy = true;
+      return { ok: true, statusClass: '2xx' };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+      this.#handle = undefined;
+      this.#healthy = false;
+      return {
+        ok: false,
+        retryable: !PERMANENT_FS_ERRORS.has(code),
+        statusClass: 'error',
+        error: `write failed: ${code}`,
+      };
+    }
+  }
+
+  healthy(): boolean {
+    return this.#healthy;
+  }
+
+  async close(): Promise<void> {
+    const pending = this.#handle;
+    this.#handle = undefined;
+    if (!pending) return;
+    const handle = await pending.catch(() => undefined);
+    if (!handle) return;
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import type { SendResult, StatusClass } from './sink.js';
+
+/** Enough of a destination's error body to act on, short enough for a log line. */
+export const ERROR_TEXT_MAX_CHARS = 300;
+
+export type FetchFn = typeof fetch;
+
+export interface PostRequest {
+  url: string;
+  body: string;
+  headers?: Record<string, string>;
+  signal: AbortSignal;
+}
+
+/**
+ * One POST, classified for the dispatcher: 2xx delivered; 429, 408 and 5xx retryable (429 with
+ * its Retry-After); other statuses permanent; network errors and timeouts retryable. Error texts
+ * never contain the URL, because sink URLs are credentials.
+ */
+export async function postJson(
+  fetchFn: FetchFn,
+  request: PostRequest,
+): Promise<SendResult & { status?: number }> {
+  let response: Response;
+  try {
+    response = await fetchFn(request.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 's3-sentinel', ...request.headers },
+      body: request.body,
+      signal: request.signal,
+      // A redirect would send the alert (and any auth header) somewhere the user did not configure.
+      redirect: 'manual',
+    });
+  } catch (err) {
+    return requestFailure(err, request.signal);
+  }
+  const statusClass = statusClassOf(response.status);
+  if (response.ok) {
+    await response.body?.cancel().catch(() => undefined);
+    return { ok: true, statusClass, status: response.status };
+  }
+  const text = await response.text().catch(() => '');
+  return {
+    ok: false,
+    retryable: isRetryableStatus(response.status),
+    statusClass,
+    status: response.status,
+    retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+    error: `HTTP ${response.status}${text ? `: ${text.trim().slice(0, ERROR_TEXT_MAX_CHARS)}` : ''}`,
+  };
+}
+
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status === 408 || status >= 500;
+}
+
+export function statusClassOf(status: number): StatusClass {
+  if (status >= 200 && status < 300) return '2xx';
+  if (status >= 300 && status < 400) return '3xx';
+  if (status >= 400 && status < 500) return '4xx';
+  return '5xx';
+}
+
+/** A failed request (no response): timeout, shutdown or a network error, all worth retrying. */
+export function requestFailure(err: unknown, signal: AbortSignal): SendResult {
+  if (signal.aborted) {
+    const timedOut = (signal.reason as Error | undefined)?.name === 'TimeoutError';
+    return {
+      ok: false,
+      retryable: true,
+      statusClass: timedOut ? 'timeout' : 'aborted',
+      error: timedOut ? 'request timed out' : 'request aborted (shutting down)',
+    };
+  }
+  return { ok: false, retryable: true, statusClass: 'network', error: `network error: ${errorCode(err)}` };
+}
+
+/**
+ * A bounded description of a network error: undici puts the real reason in `cause.code`
+ * (ECONNREFUSED, UND_ERR_SOCKET…). Messages are avoided on purpose: some quote the URL.
+ */
+function errorCode(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; name?: unknown } } | undefined)?.cause;
+  if (cause && typeof cause.code === 'string') return cause.code;
+  if (cause && typeof cause.name === 'string') return cause.name;
+  return (err as Error | undefined)?.name ?? 'unknown';
+}
+
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or invalid. */
+export function parseRetryAfter(header: string | null, nowMs = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}

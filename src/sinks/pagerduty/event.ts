@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import type { Alert, Severity } from '../../alert/alert.js';
+import { alertFacts, isHttpUrl, truncate } from '../format.js';
+
+/** Events API v2 limits: a longer summary is rejected with 400, not cut, so we cut it. */
+export const PAGERDUTY_LIMITS = { dedupKeyChars: 255, summaryChars: 1024, payloadBytes: 512 * 1024 } as const;
+
+export type PagerDutySeverity = 'critical' | 'error' | 'warning' | 'info';
+
+/** Explicit, so that not everything pages as critical. */
+export const PAGERDUTY_SEVERITY: Record<Severity, PagerDutySeverity> = {
+  INFO: 'info',
+  LOW: 'info',
+  MEDIUM: 'warning',
+  HIGH: 'error',
+  CRITICAL: 'critical',
+};
+
+export interface PagerDutyEventOptions {
+  routingKey: string;
+  source?: string;
+  component?: string;
+  group?: string;
+}
+
+/**
+ * The same alert always gives the same key, so a retry or a redelivery updates the open PagerDuty
+ * alert instead of opening a second incident. Ids longer than the limit are hashed.
+ */
+export function dedupKey(alertId: string): string {
+  if (alertId.length <= PAGERDUTY_LIMITS.dedupKeyChars) return alertId;
+  return `s3-sentinel:${createHash('sha256').update(alertId).digest('hex')}`;
+}
+
+/** An Events API v2 `trigger` for one alert. */
+export function triggerEvent(alert: Alert, options: PagerDutyEventOptions) {
+  const facts = alertFacts(alert);
+  const links = [
+    ['Runbook', alert.runbook],
+    ['Reference', alert.reference],
+  ]
+    .filter(([, href]) => href && isHttpUrl(href))
+    .map(([text, href]) => ({ href: href as string, text: text as string }));
+  const customDetails: Record<string, unknown> = {
+    alertId: alert.alertId,
+    ruleId: alert.ruleId,
+    severity: alert.severity,
+    description: alert.description,
+    runbook: alert.runbook,
+    reference: alert.reference,
+    tags: alert.tags,
+    reports: alert.reports,
+    summary: alert.summary,
+    context: alert.context,
+    dedupString: alert.dedupString,
+    windowStart: alert.windowStart,
+    source: alert.source,
+    event: alert.event,
+  };
+  const event = {
+    routing_key: options.routingKey,
+    event_action: 'trigger' as const,
+    dedup_key: dedupKey(alert.alertId),
+    client: 's3-sentinel',
+    payload: {
+      summary: truncate(`[${alert.severity}] ${alert.title}`, PAGERDUTY_LIMITS.summaryChars),
+      source: options.source ?? (facts.bucket ? `s3://${facts.bucket}` : 's3-sentinel'),
+      severity: PAGERDUTY_SEVERITY[alert.severity],
+      timestamp: facts.eventTime,
+      component: options.component ?? alert.logType,
+      group: options.group ?? facts.accountId,
+      class: alert.ruleId,
+      custom_details: customDetails,
+    },
+    links,
+  };
+  // Keep under the 512 KB payload limit: the full record is the only part that can be large.
+  if (Buffer.byteLength(JSON.stringify(event)) > PAGERDUTY_LIMITS.payloadBytes) {
+    customDetails.event = '(omitted: too large for PagerDuty)';
+  }
+  return event;
+}
+
+export type PagerDutyEvent = ReturnType<typeof triggerEvent>;

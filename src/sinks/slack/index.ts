@@ -1,0 +1,3 @@
+export { SlackSink } from './slack-sink.js';
+export { SlackSinkSchema, type SlackSinkConfig } from './config.js';
+export { alertMessage, digestMessage, SEVERITY_COLOURS, SLACK_LIMITS, type SlackMessage } from './message.js';

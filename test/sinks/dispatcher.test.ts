@@ -1,0 +1,316 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryDeliveryLedger } from '../../src/alert/ledger-memory.js';
+import { createMetrics, type Metrics } from '../../src/observe/metrics.js';
+import { createSinks, Dispatcher, SinksSchema, type RetryPolicy } from '../../src/sinks/index.js';
+import { capturingLogger, makeAlert, sleep, startReceiver, type Receiver } from './helpers.js';
+
+// Credentials the logs must never contain, whatever happens.
+const SLACK_PATH = '/services/T0SENTINEL/B0SENTINEL/SlackSecretToken123';
+const ROUTING_KEY = 'PagerDutyRoutingKeySecret0123456';
+const WEBHOOK_PATH = '/hooks/WebhookSecretPath456';
+
+const FAST_RETRY: Partial<RetryPolicy> = {
+  initialBackoffMs: 20,
+  maxBackoffMs: 100,
+  maxRetryMs: 10_000,
+  maxAttempts: 5,
+};
+
+let receivers: Receiver[] = [];
+let dispatchers: Dispatcher[] = [];
+let logs: { text: () => string }[] = [];
+
+async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
+  const r = await startReceiver(...args);
+  receivers.push(r);
+  return r;
+}
+
+function setup(sinks: unknown[], options: { retry?: Partial<RetryPolicy>; requestTimeoutMs?: number } = {}) {
+  const capture = capturingLogger();
+  logs.push(capture);
+  const metrics = createMetrics();
+  const ledger = new MemoryDeliveryLedger();
+  const dispatcher = new Dispatcher({
+    sinks: createSinks(SinksSchema.parse(sinks)),
+    ledger,
+    metrics,
+    logger: capture.logger,
+    retry: options.retry ?? FAST_RETRY,
+    requestTimeoutMs: options.requestTimeoutMs,
+  });
+  dispatchers.push(dispatcher);
+  return { dispatcher, metrics, ledger, logText: capture.text };
+}
+
+async function deliveryCount(metrics: Metrics, labels: Record<string, string>): Promise<number> {
+  const { values } = await metrics.deliveries.get();
+  return values
+    .filter((v) =>
+      Object.entries(labels).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want),
+    )
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+afterEach(async () => {
+  await Promise.all(dispatchers.map((d) => d.close()));
+  await Promise.all(receivers.map((r) => r.close()));
+  // No run of this suite may leak a credential into the logs.
+  for (const log of logs) {
+    const text = log.text();
+    for (const secret of [
+      'SlackSecretToken123',
+      ROUTING_KEY,
+      'WebhookSecretPath456',
+      '/services/',
+      '127.0.0.1:',
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+  }
+  receivers = [];
+  dispatchers = [];
+  logs = [];
+});
+
+describe('retries', () => {
+  it('waits at least Retry-After after a 429, then delivers', async () => {
+    const pd = await receiver((_req, i) =>
+      i === 0
+        ? { status: 429, headers: { 'retry-after': '2' }, body: '{"status":"throttle event"}' }
+        : { status: 202 },
+    );
+    const { dispatcher } = setup([
+      { type: 'pagerduty', routingKey: ROUTING_KEY, url: `${pd.url}/v2/enqueue` },
+    ]);
+
+    const outcome = await dispatcher.dispatch(makeAlert());
+
+    expect(outcome.sinks).toEqual({ pagerduty: 'delivered' });
+    expect(pd.requests).toHaveLength(2);
+    const [first, second] = pd.requests;
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('delivers exactly once after two 500s, and not again on a second dispatch', async () => {
+    const slack = await receiver((_req, i) =>
+      i < 2 ? { status: 500, body: 'oops' } : { status: 200, body: 'ok' },
+    );
+    const { dispatcher, metrics } = setup([
+      { type: 'slack', webhookUrl: `${slack.url}${SLACK_PATH}`, minIntervalMs: 0 },
+    ]);
+    const alert = makeAlert();
+
+    expect(await dispatcher.dispatch(alert)).toEqual({
+      alertId: alert.alertId,
+      sinks: { slack: 'delivered' },
+      settled: true,
+    });
+    expect(slack.requests).toHaveLength(3);
+    expect(
+      await deliveryCount(metrics, { sink: 'slack', outcome: 'retryable_error', status_class: '5xx' }),
+    ).toBe(2);
+    expect(await deliveryCount(metrics, { sink: 'slack', outcome: 'delivered' })).toBe(1);
+    expect((await metrics.deliveryRetries.get()).values[0]?.value).toBe(2);
+
+    expect((await dispatcher.dispatch(alert)).sinks).toEqual({ slack: 'skipped-already-delivered' });
+    expect(slack.requests).toHaveLength(3);
+  });
+
+  it('does not retry a 400, logs the destination error once, and remembers the failure', async () => {
+    const slack = await receiver(() => ({ status: 400, body: 'invalid_payload' }));
+    const { dispatcher, logText, metrics } = setup([
+      { type: 'slack', webhookUrl: `${slack.url}${SLACK_PATH}`, minIntervalMs: 0 },
+    ]);
+    const alert = makeAlert();
+
+    const outcome = await dispatcher.dispatch(alert);
+    await sleep(200);
+
+    expect(outcome).toEqual({ alertId: alert.alertId, sinks: { slack: 'failed-permanent' }, settled: true });
+    expect(slack.requests).toHaveLength(1);
+    expect(logText().match(/invalid_payload/g)).toHaveLength(1);
+    expect(
+      await deliveryCount(metrics, { sink: 'slack', outcome: 'permanent_error', status_class: '4xx' }),
+    ).toBe(1);
+    // A redelivery does not hammer a destination that refused the alert.
+    expect((await dispatcher.dispatch(alert)).sinks).toEqual({ slack: 'failed-permanent' });
+    expect(slack.requests).toHaveLength(1);
+    expect(dispatcher.healthy).toBe(true);
+  });
+
+  it('marks the sink unhealthy when Slack says the webhook is gone', async () => {
+    const slack = await receiver(() => ({ status: 404, body: 'no_service' }));
+    const { dispatcher } = setup([{ type: 'slack', webhookUrl: `${slack.url}${SLACK_PATH}` }]);
+
+    expect((await dispatcher.dispatch(makeAlert())).sinks).toEqual({ slack: 'failed-permanent' });
+    expect(dispatcher.healthy).toBe(false);
+  });
+
+  it('times out a hung destination and retries it', async () => {
+    const hook = await receiver((_req, i) => (i === 0 ? { status: 200, hang: true } : { status: 204 }));
+    const { dispatcher, metrics } = setup([{ type: 'webhook', url: `${hook.url}${WEBHOOK_PATH}` }], {
+      requestTimeoutMs: 300,
+    });
+
+    const outcome = await dispatcher.dispatch(makeAlert());
+
+    expect(outcome.sinks).toEqual({ webhook: 'delivered' });
+    expect(hook.requests).toHaveLength(2);
+    expect(hook.requests[1]!.at - hook.requests[0]!.at).toBeGreaterThanOrEqual(300);
+    expect(await deliveryCount(metrics, { sink: 'webhook', status_class: 'timeout' })).toBe(1);
+  });
+
+  it('gives up with failed-retryable when the retry budget is spent', async () => {
+    const hook = await receiver(() => ({ status: 503 }));
+    const { dispatcher } = setup([{ type: 'webhook', url: `${hook.url}${WEBHOOK_PATH}` }], {
+      retry: { ...FAST_RETRY, maxAttempts: 3 },
+    });
+
+    const outcome = await dispatcher.dispatch(makeAlert());
+
+    expect(outcome.sinks).toEqual({ webhook: 'failed-retryable' });
+    expect(outcome.settled).toBe(false);
+    expect(hook.requests).toHaveLength(3);
+  });
+
+  it('retries network errors (nothing listening)', async () => {
+    const gone = await startReceiver();
+    await gone.close();
+    const { dispatcher, metrics } = setup([{ type: 'webhook', url: `${gone.url}${WEBHOOK_PATH}` }], {
+      retry: { ...FAST_RETRY, maxAttempts: 2 },
+    });
+
+    expect((await dispatcher.dispatch(makeAlert())).sinks).toEqual({ webhook: 'failed-retryable' });
+    expect(await deliveryCount(metrics, { sink: 'webhook', status_class: 'network' })).toBe(2);
+  });
+});
+
+describe('isolation and the delivery ledger', () => {
+  it('a failing sink neither delays nor duplicates another, and is retried later without resending to the other', async () => {
+    let failing = true;
+    const broken = await receiver(() => (failing ? { status: 503, body: 'down' } : { status: 200 }));
+    const pd = await receiver(() => ({ status: 202, body: '{"status":"success"}' }));
+    const { dispatcher } = setup(
+      [
+        { type: 'webhook', name: 'siem', url: `${broken.url}${WEBHOOK_PATH}` },
+        { type: 'pagerduty', routingKey: ROUTING_KEY, url: `${pd.url}/v2/enqueue` },
+      ],
+      { retry: { initialBackoffMs: 200, maxBackoffMs: 400, maxAttempts: 4, maxRetryMs: 10_000 } },
+    );
+    const alerts = [makeAlert(), makeAlert(), makeAlert()];
+
+    const first = await Promise.all(alerts.map((a) => dispatcher.dispatch(a)));
+
+    for (const outcome of first) {
+      expect(outcome.sinks).toEqual({ siem: 'failed-retryable', pagerduty: 'delivered' });
+      expect(outcome.settled).toBe(false);
+    }
+    // PagerDuty got every alert once, all before the broken sink's retries were over.
+    const pdKeys = pd.requests.map((r) => JSON.parse(r.body).dedup_key as string);
+    expect(pdKeys.sort()).toEqual(alerts.map((a) => a.alertId).sort());
+    const lastBrokenAttempt = Math.max(...broken.requests.map((r) => r.at));
+    for (const request of pd.requests) expect(request.at).toBeLessThan(lastBrokenAttempt);
+    expect(broken.requests).toHaveLength(3 * 4);
+
+    // The SQS message comes back: only the sink that failed is tried again.
+    failing = false;
+    const second = await Promise.all(alerts.map((a) => dispatcher.dispatch(a)));
+    for (const outcome of second) {
+      expect(outcome.sinks).toEqual({ siem: 'delivered', pagerduty: 'skipped-already-delivered' });
+      expect(outcome.settled).toBe(true);
+    }
+    expect(pd.requests).toHaveLength(3);
+    expect(broken.requests).toHaveLength(3 * 4 + 3);
+  });
+
+  it('delivers an alert dispatched twice at the same time once per sink', async () => {
+    const hook = await receiver(() => ({ status: 200 }));
+    const { dispatcher } = setup([{ type: 'webhook', url: `${hook.url}${WEBHOOK_PATH}` }]);
+    const alert = makeAlert();
+
+    const [a, b] = await Promise.all([dispatcher.dispatch(alert), dispatcher.dispatch(alert)]);
+
+    expect(a.sinks).toEqual({ webhook: 'delivered' });
+    expect(b.sinks).toEqual({ webhook: 'delivered' });
+    expect(hook.requests).toHaveLength(1);
+  });
+
+  it('routes by minSeverity, rule id, tag and the rule’s destinations', async () => {
+    const hook = await receiver(() => ({ status: 200 }));
+    const url = `${hook.url}${WEBHOOK_PATH}`;
+    const { dispatcher } = setup([
+      { type: 'webhook', name: 'high', url, minSeverity: 'HIGH' },
+      { type: 'webhook', name: 'rule', url, ruleIds: ['Rule.A'] },
+      { type: 'webhook', name: 'tagged', url, tags: ['PCI'], excludeRuleIds: ['Rule.B'] },
+    ]);
+
+    const route = async (overrides: Parameters<typeof makeAlert>[0]) =>
+      Object.keys((await dispatcher.dispatch(makeAlert(overrides))).sinks).sort();
+
+    expect(await route({ severity: 'CRITICAL', ruleId: 'Rule.A', tags: ['PCI'] })).toEqual([
+      'high',
+      'rule',
+      'tagged',
+    ]);
+    expect(await route({ severity: 'MEDIUM', ruleId: 'Rule.B', tags: ['PCI'] })).toEqual([]);
+    expect(await route({ severity: 'LOW', ruleId: 'Rule.C', tags: ['pci', 'PCI'] })).toEqual(['tagged']);
+    expect(await route({ severity: 'CRITICAL', ruleId: 'Rule.A', tags: [], destinations: ['rule'] })).toEqual(
+      ['rule'],
+    );
+    expect((await dispatcher.dispatch(makeAlert({ severity: 'INFO', tags: [] }))).settled).toBe(true);
+  });
+
+  it('close() abandons a backoff at once and leaves the alert retryable', async () => {
+    const hook = await receiver(() => ({ status: 500 }));
+    const { dispatcher } = setup([{ type: 'webhook', url: `${hook.url}${WEBHOOK_PATH}` }], {
+      retry: { initialBackoffMs: 30_000, maxBackoffMs: 30_000, maxAttempts: 5, maxRetryMs: 600_000 },
+    });
+
+    const pending = dispatcher.dispatch(makeAlert());
+    while (hook.requests.length === 0) await sleep(10);
+    const closing = Date.now();
+    await dispatcher.close();
+
+    expect((await pending).sinks).toEqual({ webhook: 'failed-retryable' });
+    expect(Date.now() - closing).toBeLessThan(5000);
+    expect((await dispatcher.dispatch(makeAlert())).sinks).toEqual({ webhook: 'failed-retryable' });
+  });
+});
+
+describe('Slack pacing', () => {
+  it('sends the first alert at once and coalesces the ones that queue behind it into one digest', async () => {
+    const slack = await receiver(() => ({ status: 200, body: 'ok' }));
+    const { dispatcher } = setup([
+      { type: 'slack', webhookUrl: `${slack.url}${SLACK_PATH}`, minIntervalMs: 400 },
+    ]);
+    const alerts = Array.from({ length: 10 }, (_, i) => makeAlert({ title: `Alert number ${i}` }));
+
+    const outcomes = await Promise.all(alerts.map((a) => dispatcher.dispatch(a)));
+
+    expect(outcomes.every((o) => o.sinks.slack === 'delivered')).toBe(true);
+    expect(slack.requests).toHaveLength(2);
+    const [single, digest] = slack.requests.map((r) => JSON.parse(r.body));
+    expect(single.text).toContain('Alert number 0');
+    expect(digest.text).toMatch(/^9 s3-sentinel alerts \(9 HIGH\)/);
+    expect(digest.attachments[0].blocks.filter((b: { type: string }) => b.type === 'section')).toHaveLength(
+      9,
+    );
+    expect(slack.requests[1]!.at - slack.requests[0]!.at).toBeGreaterThanOrEqual(350);
+  });
+
+  it('keeps digests within maxAlertsPerMessage', async () => {
+    const slack = await receiver(() => ({ status: 200, body: 'ok' }));
+    const { dispatcher } = setup([
+      { type: 'slack', webhookUrl: `${slack.url}${SLACK_PATH}`, minIntervalMs: 100, maxAlertsPerMessage: 4 },
+    ]);
+
+    await Promise.all(Array.from({ length: 9 }, () => dispatcher.dispatch(makeAlert())));
+
+    const sizes = slack.requests.map((r) => {
+      const text: string = JSON.parse(r.body).text;
+      return /^(\d+) s3-sentinel alerts/.exec(text)?.[1] ?? '1';
+    });
+    expect(sizes).toEqual(['1', '4', '4']);
+  });
+});

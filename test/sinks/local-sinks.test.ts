@@ -1,0 +1,72 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryDeliveryLedger } from '../../src/alert/ledger-memory.js';
+import { createMetrics } from '../../src/observe/metrics.js';
+import { createSinks, Dispatcher, SinksSchema } from '../../src/sinks/index.js';
+import { capturingLogger, makeAlert } from './helpers.js';
+
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+function dispatcherFor(sinks: unknown[], stdout?: PassThrough) {
+  return new Dispatcher({
+    sinks: createSinks(SinksSchema.parse(sinks), { stdout }),
+    ledger: new MemoryDeliveryLedger(),
+    metrics: createMetrics(),
+    logger: capturingLogger().logger,
+  });
+}
+
+describe('file sink', () => {
+  it('appends one JSON line per alert and keeps earlier content', async () => {
+    dir = await mkdtemp(join(tmpdir(), 's3-sentinel-file-'));
+    const path = join(dir, 'alerts.jsonl');
+    const first = [makeAlert(), makeAlert()];
+    const second = [makeAlert()];
+
+    const a = dispatcherFor([{ type: 'file', path }]);
+    await Promise.all(first.map((alert) => a.dispatch(alert)));
+    await a.close();
+    const b = dispatcherFor([{ type: 'file', path }]);
+    await Promise.all(second.map((alert) => b.dispatch(alert)));
+    await b.close();
+
+    const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    expect(lines.map((line) => JSON.parse(line))).toEqual([...first, ...second]);
+  });
+
+  it('fails permanently when the directory does not exist', async () => {
+    const d = dispatcherFor([{ type: 'file', path: join(tmpdir(), 'no-such-dir-s3s', 'x', 'alerts.jsonl') }]);
+    expect((await d.dispatch(makeAlert())).sinks).toEqual({ file: 'failed-permanent' });
+    expect(d.healthy).toBe(false);
+    await d.close();
+  });
+});
+
+describe('stdout sink', () => {
+  it('writes the alert contract as JSON lines', async () => {
+    const out = new PassThrough();
+    const chunks: string[] = [];
+    out.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+    const alerts = [makeAlert(), makeAlert({ severity: 'LOW' })];
+    const d = dispatcherFor([{ type: 'stdout' }], out);
+
+    const outcomes = await Promise.all(alerts.map((alert) => d.dispatch(alert)));
+    await d.close();
+
+    expect(outcomes.map((o) => o.sinks.stdout)).toEqual(['delivered', 'delivered']);
+    expect(
+      chunks
+        .join('')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual(alerts);
+  });
+});
