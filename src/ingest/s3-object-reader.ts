@@ -1,0 +1,235 @@
+/**
+ * Opens S3 objects as Node streams for the line decoder (src/ingest/decode.ts), one client per
+ * region, with failures classified so the caller knows whether to drop the message, retry later
+ * or give up. Memory stays bounded whatever the object size: the body is streamed, never buffered,
+ * and response checksum validation is off (`WHEN_REQUIRED`), which otherwise holds large bodies.
+ */
+import { Transform, type Readable } from 'node:stream';
+import { GetObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { Logger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { ObjectRef } from './notifications.js';
+
+/**
+ * - `gone`: the object no longer exists (NoSuchKey/NoSuchBucket); retrying cannot help — log it
+ *   and remove the message.
+ * - `denied`: missing permission (AccessDenied, KMS); retrying soon will not help — surface it
+ *   and let the message come back later.
+ * - `throttled`: SlowDown, 503, 500, timeouts and network errors — retried with backoff.
+ * - `too-large`: bigger than `maxObjectBytes`.
+ * - `failed`: anything else.
+ */
+export type S3ReadErrorKind = 'gone' | 'denied' | 'throttled' | 'too-large' | 'failed';
+
+export class S3ReadError extends Error {
+  readonly code = 'ERR_S3_READ';
+  constructor(
+    readonly kind: S3ReadErrorKind,
+    /** The AWS error code (or Node error code) behind it, bounded for metrics. */
+    readonly errorCode: string,
+    readonly ref: ObjectRef,
+    options?: { cause?: unknown },
+  ) {
+    super(`s3://${ref.bucket}/${ref.key}: ${kind} (${errorCode})`, options);
+    this.name = 'S3ReadError';
+  }
+
+  /** Whether trying again (after a backoff) may succeed. */
+  get retryable(): boolean {
+    return this.kind === 'throttled';
+  }
+}
+
+const GONE = new Set(['NoSuchKey', 'NoSuchBucket', 'NotFound']);
+const DENIED = new Set([
+  'AccessDenied',
+  'Forbidden',
+  'AllAccessDisabled',
+  'InvalidObjectState',
+  'KMS.AccessDeniedException',
+  'AccessDeniedException',
+]);
+const THROTTLED = new Set([
+  'SlowDown',
+  'ServiceUnavailable',
+  'InternalError',
+  'RequestTimeout',
+  'RequestTimeTooSkewed',
+  'ThrottlingException',
+  'TimeoutError',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
+
+/** Maps any error from GetObject (or from reading its body) to a kind and a bounded code. */
+export function classifyS3Error(err: unknown): { kind: S3ReadErrorKind; errorCode: string } {
+  const e = err as { name?: string; Code?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const name = e?.Code ?? e?.name ?? 'Unknown';
+  const status = e?.$metadata?.httpStatusCode;
+  const nodeCode = typeof e?.code === 'string' ? e.code : undefined;
+  if (GONE.has(name) || status === 404)
+    return { kind: 'gone', errorCode: GONE.has(name) ? name : 'NotFound' };
+  if (DENIED.has(name) || status === 403)
+    return { kind: 'denied', errorCode: DENIED.has(name) ? name : 'AccessDenied' };
+  if (nodeCode && THROTTLED.has(nodeCode)) return { kind: 'throttled', errorCode: nodeCode };
+  if (THROTTLED.has(name) || status === 503 || status === 500 || status === 429) {
+    return { kind: 'throttled', errorCode: THROTTLED.has(name) ? name : `HTTP${status}` };
+  }
+  return { kind: 'failed', errorCode: /^[A-Za-z.]{1,40}$/.test(name) ? name : 'Unknown' };
+}
+
+export interface S3ObjectReaderOptions {
+  metrics: Metrics;
+  logger: Logger;
+  /** Region for notifications that do not name one. */
+  defaultRegion: string;
+  /** Emulator or VPC endpoint; when set every region's client uses it. */
+  endpoint?: string;
+  forcePathStyle?: boolean;
+  credentials?: S3ClientConfig['credentials'];
+  /** Our marker, e.g. `s3-sentinel/0.1.0` (see self-identity.ts), so our own reads are recognised. */
+  userAgent: string;
+  /** Objects larger than this are refused (`too-large`); unset means no limit. */
+  maxObjectBytes?: number;
+  /** Attempts for throttling and network errors before giving up; default 4. */
+  maxAttempts?: number;
+  /** First backoff; doubles per attempt, with full jitter; default 200 ms. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+export interface OpenedObject {
+  body: Readable;
+  /** From the response; the object's size in bytes when S3 says it. */
+  contentLength: number | undefined;
+}
+
+export class S3ObjectReader {
+  private readonly clients = new Map<string, S3Client>();
+
+  constructor(private readonly options: S3ObjectReaderOptions) {}
+
+  /** The client for `region` (created once), with our user agent marker. */
+  clientFor(region: string = this.options.defaultRegion): S3Client {
+    let client = this.clients.get(region);
+    if (!client) {
+      const { endpoint, forcePathStyle, credentials, userAgent } = this.options;
+      client = new S3Client({
+        region,
+        endpoint,
+        forcePathStyle,
+        credentials,
+        customUserAgent: userAgent,
+        // Checksum validation of streamed bodies has held whole large objects in memory.
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        // Retries are ours (below), so that each is counted and classified.
+        maxAttempts: 1,
+      });
+      this.clients.set(region, client);
+    }
+    return client;
+  }
+
+  /**
+   * Starts GetObject for `ref` and returns its body as a stream. Throttling and network errors
+   * before the body starts are retried with backoff; everything else throws an S3ReadError at once.
+   * An error while the body streams surfaces as an S3ReadError on the stream.
+   */
+  async open(ref: ObjectRef, signal?: AbortSignal): Promise<OpenedObject> {
+    const maxAttempts = this.options.maxAttempts ?? 4;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.openOnce(ref, signal);
+      } catch (err) {
+        const error = err instanceof S3ReadError ? err : this.toReadError(err, ref);
+        if (signal?.aborted || !error.retryable || attempt >= maxAttempts) throw error;
+        const delayMs = this.backoff(attempt);
+        this.options.logger.warn(
+          { bucket: ref.bucket, key: ref.key, errorCode: error.errorCode, attempt, retryInMs: delayMs },
+          'GetObject failed; retrying',
+        );
+        await sleep(delayMs, signal);
+      }
+    }
+  }
+
+  /** Releases every client's sockets. */
+  close(): void {
+    for (const client of this.clients.values()) client.destroy();
+    this.clients.clear();
+  }
+
+  private async openOnce(ref: ObjectRef, signal: AbortSignal | undefined): Promise<OpenedObject> {
+    const { maxObjectBytes } = this.options;
+    if (maxObjectBytes !== undefined && ref.size !== undefined && ref.size > maxObjectBytes) {
+      throw this.count(new S3ReadError('too-large', 'ObjectTooLarge', ref));
+    }
+    const response = await this.clientFor(ref.region).send(
+      new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }),
+      {
+        abortSignal: signal,
+      },
+    );
+    const body = response.Body as Readable | undefined;
+    if (!body) throw this.count(new S3ReadError('failed', 'EmptyBody', ref));
+    const contentLength = response.ContentLength;
+    if (maxObjectBytes !== undefined && contentLength !== undefined && contentLength > maxObjectBytes) {
+      body.destroy();
+      throw this.count(new S3ReadError('too-large', 'ObjectTooLarge', ref));
+    }
+    const guarded = this.guard(ref);
+    // pipe() alone forwards no errors: re-raise body errors, classified, on the stream we return,
+    // and release the connection when the reader stops early or the guard fails.
+    body.on('error', (err) => guarded.destroy(err instanceof S3ReadError ? err : this.toReadError(err, ref)));
+    guarded.on('close', () => body.destroy());
+    return { body: body.pipe(guarded), contentLength };
+  }
+
+  /** Re-raises body errors as S3ReadError and enforces `maxObjectBytes` on the bytes that arrive. */
+  private guard(ref: ObjectRef): Transform {
+    const { maxObjectBytes } = this.options;
+    let seen = 0;
+    const guard = new Transform({
+      transform: (chunk: Buffer, _encoding, callback) => {
+        seen += chunk.length;
+        if (maxObjectBytes !== undefined && seen > maxObjectBytes) {
+          callback(this.count(new S3ReadError('too-large', 'ObjectTooLarge', ref)));
+        } else callback(null, chunk);
+      },
+    });
+    return guard;
+  }
+
+  private toReadError(err: unknown, ref: ObjectRef): S3ReadError {
+    const { kind, errorCode } = classifyS3Error(err);
+    return this.count(new S3ReadError(kind, errorCode, ref, { cause: err }));
+  }
+
+  private count(error: S3ReadError): S3ReadError {
+    this.options.metrics.s3Errors.inc({ code: error.errorCode });
+    return error;
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.options.backoffBaseMs ?? 200;
+    const cap = this.options.backoffMaxMs ?? 5_000;
+    return Math.round(Math.random() * Math.min(cap, base * 2 ** (attempt - 1)));
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

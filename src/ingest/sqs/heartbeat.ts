@@ -1,0 +1,103 @@
+import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Logger } from '../../observe/logger.js';
+import type { Metrics } from '../../observe/metrics.js';
+import type { ReceivedMessage } from './types.js';
+
+export interface HeartbeatDeps {
+  client: SQSClient;
+  queueUrl: string;
+  metrics: Metrics;
+  logger: Logger;
+  visibilityTimeoutSeconds: number;
+  intervalSeconds: number;
+  /** No extension past this many seconds after receipt. */
+  maxInFlightSeconds: number;
+  /** The consumer's per-start signal. */
+  signal: AbortSignal;
+}
+
+// SQS answers these when the receipt handle no longer holds the message: extending is pointless.
+const LOST_MESSAGE_ERRORS = new Set([
+  'ReceiptHandleIsInvalid',
+  'MessageNotInflight',
+  'InvalidParameterValue',
+]);
+
+/**
+ * Keeps in-flight messages invisible while their handler runs: every `intervalSeconds` (half the
+ * visibility timeout by default) the visibility is set again to the full timeout, until the
+ * message has been held `maxInFlightSeconds`. Then `onGiveUp` fires so the handler can be aborted:
+ * the message will reappear and be processed again, rather than processed twice at once.
+ */
+export class VisibilityHeartbeat {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly deps: HeartbeatDeps) {}
+
+  /** Starts extending `message`; call the returned function when its handler has finished. */
+  track(message: ReceivedMessage, onGiveUp: (reason: string) => void): () => void {
+    const id = message.receiptHandle;
+    const schedule = () => {
+      const timer = setTimeout(() => void beat(), this.deps.intervalSeconds * 1000);
+      timer.unref();
+      this.timers.set(id, timer);
+    };
+    const beat = async () => {
+      if (!this.timers.has(id) || this.deps.signal.aborted) return;
+      const heldSeconds = (Date.now() - message.receivedAtMs) / 1000;
+      const remaining = Math.floor(this.deps.maxInFlightSeconds - heldSeconds);
+      if (remaining <= 0) {
+        this.timers.delete(id);
+        onGiveUp(`held ${Math.round(heldSeconds)}s, the maxInFlightSeconds limit`);
+        return;
+      }
+      const outcome = await this.extend(message, Math.min(this.deps.visibilityTimeoutSeconds, remaining));
+      if (outcome === 'lost') {
+        this.timers.delete(id);
+        onGiveUp('the receipt handle is no longer valid');
+      } else if (this.timers.has(id)) {
+        schedule();
+      }
+    };
+    schedule();
+    return () => {
+      clearTimeout(this.timers.get(id));
+      this.timers.delete(id);
+    };
+  }
+
+  /** Stops every timer (at shutdown). */
+  stopAll(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private async extend(message: ReceivedMessage, seconds: number): Promise<'ok' | 'failed' | 'lost'> {
+    const { client, queueUrl, metrics, logger, signal } = this.deps;
+    try {
+      await client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: message.receiptHandle,
+          VisibilityTimeout: seconds,
+        }),
+        { abortSignal: signal },
+      );
+      metrics.visibilityExtensions.inc();
+      logger.debug({ messageId: message.messageId, visibilitySeconds: seconds }, 'visibility extended');
+      return 'ok';
+    } catch (err) {
+      if (signal.aborted) return 'failed';
+      metrics.sqsErrors.inc({ operation: 'ChangeMessageVisibility' });
+      const name = err instanceof Error ? err.name : '';
+      const lost = LOST_MESSAGE_ERRORS.has(name);
+      logger.warn(
+        { err, queueUrl, messageId: message.messageId },
+        lost
+          ? 'message lost its receipt handle; it will be processed again'
+          : 'visibility extension failed; retrying at the next beat',
+      );
+      return lost ? 'lost' : 'failed';
+    }
+  }
+}

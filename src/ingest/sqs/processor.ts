@@ -1,0 +1,114 @@
+import type { Logger } from '../../observe/logger.js';
+import { parseNotification, type ObjectRef } from '../notifications.js';
+import type { MessageAcker } from './acker.js';
+import type { VisibilityHeartbeat } from './heartbeat.js';
+import type { InFlightMessage } from './in-flight.js';
+import type { ResolvedSqsConsumerOptions } from './options.js';
+
+export interface ProcessorDeps {
+  options: ResolvedSqsConsumerOptions;
+  acker: MessageAcker;
+  heartbeat: VisibilityHeartbeat;
+}
+
+/**
+ * Decides the fate of one message: parse the notification, skip what is not for us (deleted with
+ * a log line saying why), enforce the receive-count cap, run the handler under the heartbeat, and
+ * delete only on `'done'`. Never throws.
+ */
+export async function processMessage(entry: InFlightMessage, deps: ProcessorDeps): Promise<void> {
+  const { options, acker } = deps;
+  const { metrics, logger } = options;
+  const { message } = entry;
+  const log = logger.child({ messageId: message.messageId, receiveCount: message.receiveCount });
+  const parsed = parseNotification(message.body, options.filter);
+
+  if (options.maxReceiveCount !== undefined && message.receiveCount > options.maxReceiveCount) {
+    metrics.messagesPoison.inc({ reason: 'receive-count-exceeded' });
+    log.error(
+      {
+        maxReceiveCount: options.maxReceiveCount,
+        objects: parsed.kind === 'objects' ? describe(parsed.refs) : [],
+      },
+      'message exceeded maxReceiveCount; deleting it, its objects are NOT processed',
+    );
+    if (entry.claim()) await acker.delete(message);
+    return;
+  }
+
+  if (parsed.kind === 'poison') {
+    metrics.messagesPoison.inc({ reason: parsed.reason });
+    if (!entry.claim()) return;
+    if (options.poisonMessages === 'delete') {
+      log.warn({ reason: parsed.reason, detail: parsed.detail }, 'poison message deleted');
+      await acker.delete(message);
+    } else {
+      log.warn(
+        { reason: parsed.reason, detail: parsed.detail },
+        'poison message handed back for the dead-letter queue',
+      );
+      await acker.changeVisibility([message], 0, 'poison');
+    }
+    return;
+  }
+
+  for (const reason of parsed.ignored) metrics.notificationsIgnored.inc({ reason });
+  const eventTimeMs = parsed.kind === 'objects' ? newest(parsed.refs) : undefined;
+  const notifiedAtMs = eventTimeMs ?? message.sentTimestampMs;
+  if (notifiedAtMs !== undefined) metrics.notificationLagSeconds.set((Date.now() - notifiedAtMs) / 1000);
+
+  if (parsed.kind === 'ignored') {
+    log.info(
+      { envelope: parsed.envelope, ignored: parsed.ignored },
+      'notification has nothing to read; deleted',
+    );
+    if (entry.claim()) await acker.delete(message);
+    return;
+  }
+
+  const outcome = await runHandler(entry, parsed.refs, deps, log);
+  if (!entry.claim()) return; // handed back by shutdown meanwhile
+  if (outcome === 'done') {
+    await acker.delete(message);
+  } else if (options.retryVisibilitySeconds !== undefined) {
+    await acker.changeVisibility([message], options.retryVisibilitySeconds, outcome);
+  } else {
+    metrics.messagesReturned.inc({ reason: outcome });
+  }
+}
+
+async function runHandler(
+  entry: InFlightMessage,
+  refs: ObjectRef[],
+  deps: ProcessorDeps,
+  log: Logger,
+): Promise<'done' | 'retry' | 'handler-error'> {
+  const untrack = deps.heartbeat.track(entry.message, (reason) => {
+    log.warn({ reason }, 'visibility no longer extended; aborting the handler, the message will come back');
+    entry.controller.abort(new Error(`visibility no longer extended: ${reason}`));
+  });
+  try {
+    const result = await deps.options.handler(entry.message, refs, entry.signal);
+    if (result !== 'done' && result !== 'retry') {
+      log.error({ result }, "handler returned neither 'done' nor 'retry'; treating it as a retry");
+      return 'retry';
+    }
+    return result;
+  } catch (err) {
+    log.error({ err, objects: describe(refs) }, 'handler failed; the message will be delivered again');
+    return 'handler-error';
+  } finally {
+    untrack();
+  }
+}
+
+function newest(refs: ObjectRef[]): number | undefined {
+  let max: number | undefined;
+  for (const ref of refs)
+    if (ref.eventTimeMs !== undefined && (max === undefined || ref.eventTimeMs > max)) max = ref.eventTimeMs;
+  return max;
+}
+
+function describe(refs: ObjectRef[]): string[] {
+  return refs.slice(0, 10).map((r) => `s3://${r.bucket}/${r.key}`);
+}

@@ -1,0 +1,227 @@
+import { describe, expect, it } from 'vitest';
+import { decodeNotificationKey, parseNotification } from '../../src/ingest/notifications.js';
+import {
+  eventBridgeEvent,
+  s3Notification,
+  s3Record,
+  s3TestEvent,
+  snsEnvelope,
+} from '../helpers/notification-fixtures.js';
+
+const EVENT_TIME_MS = Date.parse('2024-05-01T12:34:56.789Z');
+
+describe('decodeNotificationKey', () => {
+  it.each([
+    ['logs/2024-05-01-12-00-00-ABC', 'logs/2024-05-01-12-00-00-ABC'],
+    ['my+log+file', 'my log file'],
+    ['a%2Bb', 'a+b'],
+    ['caf%C3%A9%3D1', 'café=1'],
+    ['100%25+done', '100% done'],
+    ['bad%escape', 'bad%escape'],
+  ])('%s → %s', (encoded, decoded) => {
+    expect(decodeNotificationKey(encoded)).toBe(decoded);
+  });
+});
+
+describe('parseNotification: S3 → SQS direct', () => {
+  it('returns one ref per created object, with decoded key, size, time and region', () => {
+    const body = s3Notification(
+      {
+        bucket: 'access-logs',
+        encodedKey: 'prefix/123456789012/us-east-1/src/2024/05/01/2024-05-01-12-00-00-A+B',
+        size: 3163,
+        region: 'us-east-1',
+      },
+      { bucket: 'access-logs', encodedKey: 'prefix/second%2Bone', size: 7 },
+    );
+    expect(parseNotification(body)).toEqual({
+      kind: 'objects',
+      envelope: 's3',
+      ignored: [],
+      refs: [
+        {
+          bucket: 'access-logs',
+          key: 'prefix/123456789012/us-east-1/src/2024/05/01/2024-05-01-12-00-00-A B',
+          size: 3163,
+          eventTimeMs: EVENT_TIME_MS,
+          region: 'us-east-1',
+        },
+        {
+          bucket: 'access-logs',
+          key: 'prefix/second+one',
+          size: 7,
+          eventTimeMs: EVENT_TIME_MS,
+          region: 'us-west-2',
+        },
+      ],
+    });
+  });
+
+  it('skips non-create records but keeps the others of the same message', () => {
+    const body = s3Notification(
+      { bucket: 'b', encodedKey: 'deleted', eventName: 'ObjectRemoved:Delete' },
+      { bucket: 'b', encodedKey: 'copied', eventName: 'ObjectCreated:Copy' },
+    );
+    const result = parseNotification(body);
+    expect(result).toMatchObject({ kind: 'objects', ignored: ['not-object-created'] });
+    expect(result.kind === 'objects' && result.refs.map((r) => r.key)).toEqual(['copied']);
+  });
+
+  it('ignores a message with only non-create events', () => {
+    const body = s3Notification({
+      bucket: 'b',
+      encodedKey: 'x',
+      eventName: 'ObjectRemoved:DeleteMarkerCreated',
+    });
+    expect(parseNotification(body)).toEqual({
+      kind: 'ignored',
+      ignored: ['not-object-created'],
+      envelope: 's3',
+    });
+  });
+
+  it('ignores the s3:TestEvent', () => {
+    expect(parseNotification(s3TestEvent('access-logs'))).toEqual({
+      kind: 'ignored',
+      ignored: ['test-event'],
+      envelope: 's3',
+    });
+  });
+});
+
+describe('parseNotification: S3 → SNS → SQS', () => {
+  it('unwraps the SNS envelope', () => {
+    const body = snsEnvelope(s3Notification({ bucket: 'logs', encodedKey: 'a+b' }));
+    expect(parseNotification(body)).toMatchObject({
+      kind: 'objects',
+      envelope: 'sns',
+      refs: [{ bucket: 'logs', key: 'a b' }],
+    });
+  });
+
+  it('reads raw delivery like a direct notification', () => {
+    expect(parseNotification(s3Notification({ bucket: 'logs', encodedKey: 'k' }))).toMatchObject({
+      kind: 'objects',
+      refs: [{ key: 'k' }],
+    });
+  });
+
+  it('ignores a test event inside the envelope', () => {
+    expect(parseNotification(snsEnvelope(s3TestEvent('logs')))).toEqual({
+      kind: 'ignored',
+      ignored: ['test-event'],
+      envelope: 'sns',
+    });
+  });
+
+  it('calls an envelope whose Message is not JSON poison', () => {
+    expect(parseNotification(snsEnvelope('hello world'))).toMatchObject({
+      kind: 'poison',
+      reason: 'not-json',
+    });
+  });
+});
+
+describe('parseNotification: S3 → EventBridge → SQS', () => {
+  it('reads Object Created without form-decoding the key', () => {
+    expect(parseNotification(eventBridgeEvent({ bucket: 'eb', key: 'a+b c', size: 9 }))).toEqual({
+      kind: 'objects',
+      envelope: 'eventbridge',
+      ignored: [],
+      refs: [
+        {
+          bucket: 'eb',
+          key: 'a+b c',
+          size: 9,
+          eventTimeMs: Date.parse('2024-05-01T12:34:56Z'),
+          region: 'ca-central-1',
+        },
+      ],
+    });
+  });
+
+  it('ignores other detail types', () => {
+    expect(
+      parseNotification(eventBridgeEvent({ bucket: 'eb', key: 'k', detailType: 'Object Deleted' })),
+    ).toEqual({
+      kind: 'ignored',
+      ignored: ['not-object-created'],
+      envelope: 'eventbridge',
+    });
+  });
+});
+
+describe('parseNotification: filters', () => {
+  const body = s3Notification(
+    { bucket: 'logs', encodedKey: 'access/one' },
+    { bucket: 'logs', encodedKey: 'cloudtrail/two' },
+    { bucket: 'own-logs', encodedKey: 'access/three' },
+  );
+
+  it('keeps only keys under the configured prefixes and drops ignored buckets', () => {
+    const result = parseNotification(body, { keyPrefixes: ['access/'], ignoreBuckets: ['own-logs'] });
+    expect(result).toMatchObject({ kind: 'objects', ignored: ['key-prefix-filtered', 'bucket-ignored'] });
+    expect(result.kind === 'objects' && result.refs.map((r) => `${r.bucket}/${r.key}`)).toEqual([
+      'logs/access/one',
+    ]);
+  });
+
+  it('matches prefixes against the decoded key', () => {
+    const result = parseNotification(s3Notification({ bucket: 'b', encodedKey: 'my+logs/x' }), {
+      keyPrefixes: ['my logs/'],
+    });
+    expect(result).toMatchObject({ kind: 'objects', refs: [{ key: 'my logs/x' }] });
+  });
+
+  it('ignores a message whose every object is filtered out', () => {
+    expect(parseNotification(body, { keyPrefixes: ['nothing/'] })).toEqual({
+      kind: 'ignored',
+      ignored: ['key-prefix-filtered', 'key-prefix-filtered', 'key-prefix-filtered'],
+      envelope: 's3',
+    });
+  });
+});
+
+describe('parseNotification: poison', () => {
+  it.each([
+    ['not JSON', 'definitely not json', 'not-json'],
+    ['a JSON string', '"just a string"', 'unknown-envelope'],
+    ['a JSON array', '[1,2]', 'unknown-envelope'],
+    ['an unrelated object', '{"hello":"world"}', 'unknown-envelope'],
+    ['empty Records', '{"Records":[]}', 'malformed-record'],
+    [
+      'a record without a key',
+      JSON.stringify({
+        Records: [
+          { ...s3Record({ bucket: 'b', encodedKey: 'k' }), s3: { bucket: { name: 'b' }, object: {} } },
+        ],
+      }),
+      'malformed-record',
+    ],
+    [
+      'EventBridge without a bucket',
+      JSON.stringify({ source: 'aws.s3', 'detail-type': 'Object Created', detail: { object: { key: 'k' } } }),
+      'malformed-record',
+    ],
+  ])('%s', (_name, body, reason) => {
+    const result = parseNotification(body);
+    expect(result).toMatchObject({ kind: 'poison', reason });
+    expect(result.kind === 'poison' && result.detail.length).toBeGreaterThan(0);
+  });
+
+  it('keeps a preview of a non-JSON body short', () => {
+    const result = parseNotification('x'.repeat(10_000));
+    expect(result.kind === 'poison' && result.detail.length).toBeLessThan(120);
+  });
+
+  it('keeps good records when one record of the message is malformed', () => {
+    const body = JSON.stringify({
+      Records: [{ eventName: 'ObjectCreated:Put' }, s3Record({ bucket: 'b', encodedKey: 'ok' })],
+    });
+    expect(parseNotification(body)).toMatchObject({
+      kind: 'objects',
+      ignored: ['malformed-record'],
+      refs: [{ key: 'ok' }],
+    });
+  });
+});

@@ -1,0 +1,196 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forEachLine } from '../../src/ingest/decode.js';
+import {
+  S3ObjectReader,
+  S3ReadError,
+  classifyS3Error,
+  type S3ObjectReaderOptions,
+} from '../../src/ingest/s3-object-reader.js';
+import { ownUserAgent } from '../../src/ingest/self-identity.js';
+import { createMetrics } from '../../src/observe/metrics.js';
+import { startFauxqsHarness, type FauxqsHarness } from '../helpers/fauxqs.js';
+import { captureLogger } from '../helpers/logs.js';
+import { metricValue } from '../helpers/metrics.js';
+
+let fauxqs: FauxqsHarness;
+let bucket: string;
+
+beforeAll(async () => {
+  fauxqs = await startFauxqsHarness();
+  bucket = fauxqs.createBucket();
+});
+afterAll(async () => {
+  await fauxqs.stop();
+});
+
+function reader(overrides: Partial<S3ObjectReaderOptions> = {}) {
+  const metrics = createMetrics();
+  const { logger } = captureLogger();
+  const r = new S3ObjectReader({
+    metrics,
+    logger,
+    defaultRegion: fauxqs.region,
+    endpoint: fauxqs.endpoint,
+    forcePathStyle: true,
+    credentials: fauxqs.clientConfig.credentials,
+    userAgent: ownUserAgent('9.9.9'),
+    backoffBaseMs: 1,
+    ...overrides,
+  });
+  return { reader: r, metrics };
+}
+
+async function put(key: string, body: Uint8Array | string): Promise<void> {
+  await fauxqs.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+}
+
+async function readLines(body: NodeJS.ReadableStream): Promise<string[]> {
+  const lines: string[] = [];
+  await forEachLine(body, { line: (text) => lines.push(text), tooLong: () => {} });
+  return lines;
+}
+
+const LOG_LINES = [
+  '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E57427F3EXAMPLE REST.GET.VERSIONING - "GET /awsexamplebucket1?versioning HTTP/1.1" 200 - 113 - 7 - "-" "S3Console/0.4" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader awsexamplebucket1.s3.us-west-1.amazonaws.com TLSV1.2 - -',
+  '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 891CE47D2EXAMPLE REST.GET.LOGGING_STATUS - "GET /awsexamplebucket1?logging HTTP/1.1" 200 - 242 - 11 - "-" "S3Console/0.4" - 9vKBE6vMhrNiWHZmb2L0mXOcqPGzQOI5XLnCtZNPxev+Hf+7tpT6sxDwDty4LHBUOZJG96N1234= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader awsexamplebucket1.s3.us-west-1.amazonaws.com TLSV1.2 - -',
+];
+
+describe('S3ObjectReader against fauxqs', () => {
+  it('streams a plain object', async () => {
+    await put('logs/plain', `${LOG_LINES.join('\n')}\n`);
+    const { reader: r } = reader();
+    const opened = await r.open({ bucket, key: 'logs/plain' });
+    expect(await readLines(opened.body)).toEqual(LOG_LINES);
+    r.close();
+  });
+
+  it('streams a gzip object (detected by magic bytes by decode.ts)', async () => {
+    const gz = gzipSync(Buffer.from(`${LOG_LINES.join('\n')}\n`));
+    await put('logs/2019-02-06-00-00-38-GZIPPED', gz);
+    const { reader: r } = reader();
+    const opened = await r.open({ bucket, key: 'logs/2019-02-06-00-00-38-GZIPPED' });
+    expect(opened.contentLength).toBe(gz.length);
+    expect(await readLines(opened.body)).toEqual(LOG_LINES);
+    r.close();
+  });
+
+  it('reads a key with spaces and plus signs exactly as decoded from the notification', async () => {
+    await put('logs/with space+plus', 'one line\n');
+    const { reader: r } = reader();
+    const opened = await r.open({ bucket, key: 'logs/with space+plus' });
+    expect(await readLines(opened.body)).toEqual(['one line']);
+    r.close();
+  });
+
+  it('classifies a missing object as gone (NoSuchKey), without retrying, and counts it', async () => {
+    const { reader: r, metrics } = reader();
+    const error = await r.open({ bucket, key: 'logs/never-written' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(S3ReadError);
+    expect((error as S3ReadError).kind).toBe('gone');
+    expect((error as S3ReadError).errorCode).toBe('NoSuchKey');
+    expect((error as S3ReadError).retryable).toBe(false);
+    expect((error as S3ReadError).message).toContain(`s3://${bucket}/logs/never-written`);
+    expect(await metricValue(metrics.s3Errors, { code: 'NoSuchKey' })).toBe(1);
+    r.close();
+  });
+
+  it('refuses an object above maxObjectBytes, by notification size or by the bytes that arrive', async () => {
+    await put('logs/big', 'x'.repeat(2_000));
+    const { reader: r } = reader({ maxObjectBytes: 1_000 });
+    await expect(r.open({ bucket, key: 'logs/big', size: 2_000 })).rejects.toMatchObject({
+      kind: 'too-large',
+    });
+    await expect(r.open({ bucket, key: 'logs/big' })).rejects.toMatchObject({ kind: 'too-large' });
+    r.close();
+  });
+});
+
+describe('S3ObjectReader against a throttling endpoint', () => {
+  let requests: IncomingHttpHeaders[] = [];
+  let statuses: number[] = [];
+  let server: ReturnType<typeof createServer>;
+  let endpoint: string;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      requests.push(req.headers);
+      const status = statuses.shift() ?? 200;
+      if (status === 503) {
+        res.writeHead(503, { 'content-type': 'application/xml' });
+        res.end(
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+        );
+      } else if (status === 403) {
+        res.writeHead(403, { 'content-type': 'application/xml' });
+        res.end(
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+        );
+      } else {
+        res.writeHead(200, { 'content-type': 'binary/octet-stream', 'content-length': '6' });
+        res.end('hello\n');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('retries SlowDown with backoff, counts each, then succeeds; sends our user agent marker', async () => {
+    requests = [];
+    statuses = [503, 503];
+    const { reader: r, metrics } = reader({ endpoint, maxAttempts: 4 });
+    const opened = await r.open({ bucket: 'b', key: 'k' });
+    expect(await readLines(opened.body)).toEqual(['hello']);
+    expect(requests).toHaveLength(3);
+    expect(await metricValue(metrics.s3Errors, { code: 'SlowDown' })).toBe(2);
+    expect(String(requests[0]?.['user-agent'] ?? requests[0]?.['x-amz-user-agent'])).toContain(
+      's3-sentinel/9.9.9',
+    );
+    r.close();
+  });
+
+  it('gives up after maxAttempts of throttling', async () => {
+    requests = [];
+    statuses = [503, 503, 503];
+    const { reader: r } = reader({ endpoint, maxAttempts: 3 });
+    await expect(r.open({ bucket: 'b', key: 'k' })).rejects.toMatchObject({
+      kind: 'throttled',
+      errorCode: 'SlowDown',
+    });
+    expect(requests).toHaveLength(3);
+    r.close();
+  });
+
+  it('does not retry AccessDenied', async () => {
+    requests = [];
+    statuses = [403];
+    const { reader: r, metrics } = reader({ endpoint });
+    await expect(r.open({ bucket: 'b', key: 'k' })).rejects.toMatchObject({
+      kind: 'denied',
+      errorCode: 'AccessDenied',
+    });
+    expect(requests).toHaveLength(1);
+    expect(await metricValue(metrics.s3Errors, { code: 'AccessDenied' })).toBe(1);
+    r.close();
+  });
+});
+
+describe('classifyS3Error', () => {
+  it.each([
+    [{ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }, 'gone', 'NoSuchKey'],
+    [{ name: 'NoSuchBucket' }, 'gone', 'NoSuchBucket'],
+    [{ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }, 'denied', 'AccessDenied'],
+    [{ name: 'SlowDown', $metadata: { httpStatusCode: 503 } }, 'throttled', 'SlowDown'],
+    [{ name: 'Unknown', $metadata: { httpStatusCode: 503 } }, 'throttled', 'HTTP503'],
+    [Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'throttled', 'ECONNRESET'],
+    [{ name: 'InvalidRange', $metadata: { httpStatusCode: 416 } }, 'failed', 'InvalidRange'],
+  ])('%o → %s', (err, kind, errorCode) => {
+    expect(classifyS3Error(err)).toEqual({ kind, errorCode });
+  });
+});
