@@ -1,12 +1,31 @@
 import type { Command } from 'commander';
+import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
+import { addRulesOption, loadRulesReporting } from './rule-options.js';
 
-// Placeholder until its issue lands: the command exists so the CLI's shape is fixed.
+/** `s3-sentinel rules`: lists the loaded rules, one per line, as a table. */
 export function registerRules(program: Command): void {
-  program
-    .command('rules')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new Error('rules is not built yet');
+  addRulesOption(program.command('rules'))
+    .description('list the loaded rules: id, severity, dedup period, threshold, enabled, log types')
+    .action(async (options: { rules: string[] }) => {
+      const { rules, problems } = await loadRulesReporting(options.rules);
+      const rows = [
+        ['RULE', 'SEVERITY', 'DEDUP', 'THRESHOLD', 'ENABLED', 'LOG TYPES'],
+        ...rules.map((rule) => [
+          rule.id,
+          rule.severity,
+          `${rule.dedupPeriodMinutes}m`,
+          String(rule.threshold),
+          rule.enabled ? 'yes' : 'no',
+          rule.logTypes.join(','),
+        ]),
+      ];
+      const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+      const lines = rows.map((row) =>
+        row
+          .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
+          .join('  '),
+      );
+      process.stdout.write(`${lines.join('\n')}\n`);
+      process.exitCode = problems.length > 0 ? EXIT_FAILED : EXIT_OK;
     });
 }

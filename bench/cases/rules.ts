@@ -1,0 +1,76 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { loadRules } from '../../src/detect/loader.js';
+import { scanLocalPaths } from '../../src/detect/scan.js';
+import { READ_CHUNK_BYTES, type BenchCase } from './case.js';
+
+/** What `s3-sentinel scan` does per line: split, parse, every enabled built-in rule, event-time dedup. */
+export const parseRulesDedup: BenchCase = {
+  name: 'parse+rules+dedup',
+  description: 'scan core: split + parse + all enabled built-in rules + memory dedup, alerts to a null sink',
+  async run(file) {
+    const { rules } = await loadRules();
+    let alerts = 0;
+    const counts = await scanLocalPaths({ paths: [file], rules, emit: () => void alerts++ });
+    return {
+      lines: counts.lines,
+      bytes: counts.bytes,
+      note: `${rules.filter((rule) => rule.enabled).length} rules, ${counts.matches} matches, ${alerts} alerts`,
+    };
+  },
+};
+
+// The naive baseline's parse (readline + one regex + an eager object), then only the Insecure rule
+// written the obvious way, with a Map for its 720-minute dedup.
+const ACCESS_LOG =
+  /^(\S+) (\S+) \[([\w:/]+\s[+-]\d{4})\] (\S+) (\S+) (\S+) (\S+) (\S+) "([^"]*)" (\S+) (\S+) (\S+) (\S+) (\S+) (\S+) "([^"]*)" "([^"]*)" (\S+) (\S+) (\S+) (\S+) (\S+) (\S+) (\S+)(?: (\S+))?(?: (\S+))?(?: (\S+))?(.*)$/;
+const NAMES =
+  'bucketowner bucket time remoteip requester requestid operation key requesturi httpstatus errorcode bytessent objectsize totaltime turnaroundtime referrer useragent versionid hostid signatureversion ciphersuite authenticationtype hostheader tlsVersion accesspointarn aclrequired sourceregion'.split(
+    ' ',
+  );
+const MONTHS: Record<string, string> = {
+  Jan: '01',
+  Feb: '02',
+  Mar: '03',
+  Apr: '04',
+  May: '05',
+  Jun: '06',
+  Jul: '07',
+  Aug: '08',
+  Sep: '09',
+  Oct: '10',
+  Nov: '11',
+  Dec: '12',
+};
+const PERIOD_MS = 720 * 60_000;
+
+export const naiveInsecureBaseline: BenchCase = {
+  name: 'naive rules baseline',
+  description: 'readline + regex + eager object + the Insecure rule only (regex glob) + Map dedup',
+  async run(file) {
+    let lines = 0;
+    let alerts = 0;
+    const seen = new Set<string>();
+    const input = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      lines++;
+      const match = ACCESS_LOG.exec(line);
+      if (match === null) continue;
+      const record: Record<string, string> = {};
+      for (let i = 0; i < NAMES.length; i++) {
+        const value = match[i + 1];
+        if (value !== undefined && value !== '-') record[NAMES[i]!] = value;
+      }
+      if (!/^REST\..*\.OBJECT$/.test(record.operation ?? '') || (record.ciphersuite && record.tlsVersion))
+        continue;
+      const [, d, mon, y, hms] = /^(\d\d)\/(\w{3})\/(\d{4}):(\S+)/.exec(record.time ?? '') ?? [];
+      const time = Date.parse(`${y}-${MONTHS[mon ?? ''] ?? '01'}-${d}T${hms}Z`);
+      const key = `${record.bucket}|${Math.floor(time / PERIOD_MS)}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        alerts++;
+      }
+    }
+    return { lines, bytes: input.bytesRead, note: `${alerts} alerts` };
+  },
+};

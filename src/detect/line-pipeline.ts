@@ -1,0 +1,97 @@
+/**
+ * parse → detect → dedup for lines of S3 access logs, from any source: `scan` feeds it files and
+ * stdin; the daemon can feed it S3 objects. The per-line path is synchronous (the line splitter's
+ * callbacks are); only matches go through the asynchronous dedup store, and `flush()` — called
+ * after each chunk — waits for those, which also bounds the work in flight.
+ */
+import type { Alert } from '../alert/alert.js';
+import type { Deduplicator } from '../alert/dedup.js';
+import type { LineSink } from '../ingest/line-splitter.js';
+import type { SourceRef } from '../logs/event.js';
+import { isParseError, parseS3AccessLine, type ParseError } from '../logs/s3-access/index.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { RuleEngine } from './engine.js';
+
+export interface PipelineCounts {
+  lines: number;
+  records: number;
+  parseErrors: number;
+  tooLong: number;
+  matches: number;
+  alerts: number;
+  suppressed: number;
+}
+
+export interface LinePipelineOptions {
+  engine: RuleEngine;
+  dedup: Deduplicator;
+  /** Receives each alert once, in the order dedup decides them. */
+  emit: (alert: Alert) => void;
+  metrics?: Pick<Metrics, 'parseErrors'>;
+  onParseError?: (error: ParseError, source: SourceRef) => void;
+  onTooLong?: (source: SourceRef, bytes: number) => void;
+}
+
+export class LinePipeline {
+  readonly counts: PipelineCounts = {
+    lines: 0,
+    records: 0,
+    parseErrors: 0,
+    tooLong: 0,
+    matches: 0,
+    alerts: 0,
+    suppressed: 0,
+  };
+  private pending: Promise<void>[] = [];
+
+  constructor(private readonly options: LinePipelineOptions) {}
+
+  /** A sink for `forEachLine`; `sourceOf` says where line n came from. */
+  sinkFor(sourceOf: (lineNo: number) => SourceRef): LineSink {
+    return {
+      line: (text, lineNo) => this.line(text, sourceOf(lineNo)),
+      tooLong: (lineNo, bytes) => {
+        this.counts.lines++;
+        this.counts.tooLong++;
+        this.options.metrics?.parseErrors.inc();
+        this.options.onTooLong?.(sourceOf(lineNo), bytes);
+      },
+    };
+  }
+
+  line(text: string, source: SourceRef): void {
+    this.counts.lines++;
+    const event = parseS3AccessLine(text, source);
+    if (isParseError(event)) {
+      this.counts.parseErrors++;
+      this.options.metrics?.parseErrors.inc();
+      this.options.onParseError?.(event, source);
+      return;
+    }
+    this.counts.records++;
+    const matches = this.options.engine.evaluate(event);
+    if (matches.length === 0) return;
+    for (const match of matches) {
+      this.counts.matches++;
+      this.pending.push(
+        this.options.dedup.offer(match).then((alert) => {
+          if (!alert) {
+            this.counts.suppressed++;
+            return;
+          }
+          this.counts.alerts++;
+          this.options.emit(alert);
+        }),
+      );
+    }
+  }
+
+  /** Waits for the dedup decisions of every line seen so far. */
+  async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      await Promise.all(batch);
+    }
+  }
+}

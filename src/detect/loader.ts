@@ -1,0 +1,160 @@
+/**
+ * Loads rule directories: every `*.yml`/`*.yaml` with `AnalysisType: rule` becomes a compiled rule.
+ * A file that is not valid is reported (file, key, what is wrong) and skipped; the others still
+ * load. Other Panther analysis types (policies, data models, globals…) are skipped quietly so a
+ * whole panther-analysis checkout can be pointed at.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { loadCodeRule } from './code/code-rule.js';
+import type { CompiledRule, RuleMetadata } from './rule.js';
+import { describeIssues, ruleFileSchema, type RuleFile } from './schema.js';
+import { RuleSyntaxError } from './simple/errors.js';
+import { compileFiltersAndBody, compileSimpleRule } from './simple/simple-rule.js';
+
+/** The built-in pack: `rules/` at the package root, two levels above this file in src/ and dist/. */
+export function builtinRulesDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'rules');
+}
+
+export interface LoadRulesOptions {
+  /** Extra rule directories (or single rule files), as given with `--rules`. */
+  paths?: readonly string[];
+  /** Load the built-in pack (default true). */
+  builtin?: boolean;
+  /** Site settings (config `rules.settings`), read by rules through `{ Setting: name }`. */
+  settings?: Readonly<Record<string, unknown>>;
+}
+
+export interface RuleProblem {
+  file: string;
+  /** `Key.path: what is wrong`. */
+  message: string;
+}
+
+export interface LoadedRules {
+  rules: CompiledRule[];
+  problems: RuleProblem[];
+}
+
+async function listYamlFiles(path: string): Promise<string[]> {
+  const info = await stat(path);
+  if (!info.isDirectory()) return [path];
+  const entries = await readdir(path, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((entry) => entry.isFile() && /\.ya?ml$/i.test(entry.name))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+function metadataOf(file: string, rule: RuleFile, kind: RuleMetadata['kind']): RuleMetadata {
+  return {
+    id: rule.RuleID,
+    displayName: rule.DisplayName ?? '',
+    enabled: rule.Enabled,
+    logTypes: rule.LogTypes,
+    severity: rule.Severity,
+    dedupPeriodMinutes: rule.DedupPeriodMinutes,
+    threshold: rule.Threshold,
+    tags: rule.Tags,
+    reports: rule.Reports,
+    description: rule.Description,
+    runbook: rule.Runbook,
+    reference: rule.Reference,
+    summaryAttributes: rule.SummaryAttributes,
+    tests: rule.Tests.map((test) => ({
+      name: test.Name,
+      expectedResult: test.ExpectedResult,
+      log: test.Log,
+      mocks: test.Mocks ?? [],
+    })),
+    file,
+    kind,
+  };
+}
+
+/** Compiles one parsed rule file. Throws RuleSyntaxError or Error with a `Key: message` text. */
+export async function compileRuleFile(
+  file: string,
+  rule: RuleFile,
+  siteSettings: Readonly<Record<string, unknown>> = {},
+): Promise<CompiledRule> {
+  const settings = Object.freeze({ ...rule.Settings, ...siteSettings });
+  const ctx = { setting: (name: string) => settings[name] };
+  if (rule.Detection !== undefined) {
+    const logic = compileSimpleRule(rule, ctx);
+    return { ...metadataOf(file, rule, 'simple'), ...logic };
+  }
+  const modulePath = resolve(dirname(file), rule.Filename!);
+  let code;
+  try {
+    code = await loadCodeRule(modulePath, { settings });
+  } catch (err) {
+    throw new RuleSyntaxError('Filename', `${rule.Filename}: ${(err as Error).message}`);
+  }
+  const { guard, rest } = compileFiltersAndBody(rule, code.body, ctx);
+  return { ...metadataOf(file, rule, 'code'), guard, rest, helpers: code.helpers };
+}
+
+/** Reads, validates and compiles one YAML file; `undefined` for files that are not rules. */
+async function loadFile(
+  file: string,
+  settings: Readonly<Record<string, unknown>>,
+): Promise<{ rule?: CompiledRule; problems: string[] }> {
+  let document: unknown;
+  try {
+    document = parseYaml(await readFile(file, 'utf8'));
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? `line ${err.linePos[0].line}` : '(file)';
+    return { problems: [`${where}: ${(err as Error).message.split('\n')[0]}`] };
+  }
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+    return { problems: ['(top level): must be a mapping with AnalysisType: rule'] };
+  }
+  const analysisType = (document as Record<string, unknown>).AnalysisType;
+  if (analysisType !== undefined && analysisType !== 'rule') return { problems: [] };
+  if (analysisType === undefined && !('RuleID' in document)) return { problems: [] };
+  const parsed = ruleFileSchema.safeParse(document);
+  if (!parsed.success) return { problems: describeIssues(parsed.error) };
+  try {
+    return { rule: await compileRuleFile(file, parsed.data, settings), problems: [] };
+  } catch (err) {
+    if (err instanceof RuleSyntaxError) return { problems: [err.message] };
+    return { problems: [`(rule): ${(err as Error).message}`] };
+  }
+}
+
+export async function loadRules(options: LoadRulesOptions = {}): Promise<LoadedRules> {
+  const roots = [...(options.builtin === false ? [] : [builtinRulesDir()]), ...(options.paths ?? [])];
+  const settings = options.settings ?? {};
+  const rules: CompiledRule[] = [];
+  const problems: RuleProblem[] = [];
+  const seen = new Map<string, string>();
+  for (const root of roots) {
+    let files: string[];
+    try {
+      files = await listYamlFiles(root);
+    } catch (err) {
+      problems.push({
+        file: root,
+        message: `cannot read rules: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      });
+      continue;
+    }
+    for (const file of files) {
+      const loaded = await loadFile(file, settings);
+      for (const message of loaded.problems) problems.push({ file, message });
+      if (!loaded.rule) continue;
+      const earlier = seen.get(loaded.rule.id);
+      if (earlier !== undefined) {
+        problems.push({ file, message: `RuleID: "${loaded.rule.id}" is already defined in ${earlier}` });
+        continue;
+      }
+      seen.set(loaded.rule.id, file);
+      rules.push(loaded.rule);
+    }
+  }
+  return { rules, problems };
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { Deduplicator, windowStartOf } from '../../src/alert/dedup.js';
+import { MemoryDedupStore } from '../../src/alert/memory-dedup-store.js';
+import { alertIdFor } from '../../src/alert/alert-id.js';
+import { ObjectEvent } from '../../src/detect/object-event.js';
+import { describeMatch } from '../../src/detect/match.js';
+import type { CompiledRule } from '../../src/detect/rule.js';
+import { createMetrics } from '../../src/observe/metrics.js';
+
+function rule(overrides: Partial<CompiledRule> = {}): CompiledRule {
+  return {
+    id: 'R',
+    displayName: 'Rule R',
+    enabled: true,
+    logTypes: ['T'],
+    severity: 'LOW',
+    dedupPeriodMinutes: 60,
+    threshold: 1,
+    tags: [],
+    reports: {},
+    description: '',
+    runbook: '',
+    reference: '',
+    summaryAttributes: [],
+    tests: [],
+    file: 'r.yml',
+    kind: 'simple',
+    guard: undefined,
+    rest: () => true,
+    helpers: { title: (event) => `bucket ${String(event.get('bucket'))}` },
+    ...overrides,
+  };
+}
+
+const HOUR = 3_600_000;
+const at = (ms: number, bucket = 'b') =>
+  new ObjectEvent({ bucket, time: new Date(ms).toISOString() }, { logType: 'T' });
+
+describe('event-time dedup', () => {
+  it('aligns windows on the epoch', () => {
+    expect(windowStartOf(Date.UTC(2024, 0, 1, 13, 59), 720)).toBe(Date.UTC(2024, 0, 1, 12));
+    expect(windowStartOf(Date.UTC(2024, 0, 1, 11, 59), 720)).toBe(Date.UTC(2024, 0, 1, 0));
+  });
+
+  it('emits the first match of a window at once and only counts the rest', async () => {
+    const metrics = createMetrics();
+    const dedup = new Deduplicator({ store: new MemoryDedupStore(), metrics });
+    const r = rule();
+    const first = await dedup.offer(describeMatch(r, at(10 * HOUR + 5)));
+    expect(first).toMatchObject({
+      ruleId: 'R',
+      title: 'bucket b',
+      dedupString: 'bucket b',
+      windowStart: new Date(10 * HOUR).toISOString(),
+    });
+    expect(first!.alertId).toBe(alertIdFor('R', 'bucket b', 10 * HOUR));
+    expect(await dedup.offer(describeMatch(r, at(10 * HOUR + 50)))).toBeNull();
+    expect(await dedup.offer(describeMatch(r, at(11 * HOUR + 1)))).not.toBeNull(); // next window
+    expect(await dedup.offer(describeMatch(r, at(10 * HOUR + 9, 'other')))).not.toBeNull(); // other dedup string
+    expect((await metrics.alertsSuppressed.get()).values[0]?.value).toBe(1);
+    expect((await metrics.alertsEmitted.get()).values[0]?.value).toBe(3);
+  });
+
+  it('holds the alert until Threshold matches fall in one window', async () => {
+    const dedup = new Deduplicator({ store: new MemoryDedupStore() });
+    const r = rule({ threshold: 3 });
+    const results = [];
+    for (const offset of [1, 2, HOUR + 1, 3, 4])
+      results.push(await dedup.offer(describeMatch(r, at(offset))));
+    expect(results.map((alert) => alert !== null)).toEqual([false, false, false, true, false]);
+  });
+
+  it('gives the same alerts whatever order the events arrive in', async () => {
+    const times = Array.from({ length: 200 }, (_, i) => (i * 7_919_000) % (48 * HOUR));
+    const run = async (order: number[]) => {
+      const dedup = new Deduplicator({ store: new MemoryDedupStore() });
+      const ids = [];
+      for (const t of order) {
+        const alert = await dedup.offer(describeMatch(rule({ dedupPeriodMinutes: 720 }), at(t)));
+        if (alert) ids.push(alert.alertId);
+      }
+      return ids.sort();
+    };
+    const forward = await run(times);
+    expect(forward).toHaveLength(4);
+    expect(await run([...times].reverse())).toEqual(forward);
+  });
+
+  it('never emits an alert id twice, even after the store forgot its counter', async () => {
+    const dedup = new Deduplicator({ store: new MemoryDedupStore({ maxEntries: 1 }) });
+    const r = rule();
+    expect(await dedup.offer(describeMatch(r, at(1, 'a')))).not.toBeNull();
+    expect(await dedup.offer(describeMatch(r, at(1, 'b')))).not.toBeNull(); // evicts a's counter
+    expect(await dedup.offer(describeMatch(r, at(2, 'a')))).toBeNull();
+  });
+
+  it('uses the processing time for events without a time', async () => {
+    const dedup = new Deduplicator({ store: new MemoryDedupStore(), now: () => 5 * HOUR + 1 });
+    const alert = await dedup.offer(
+      describeMatch(rule(), new ObjectEvent({ bucket: 'b' }, { logType: 'T' })),
+    );
+    expect(alert?.windowStart).toBe(new Date(5 * HOUR).toISOString());
+  });
+
+  it('uses defaultDedupString and caps dedup strings at 1000 characters', () => {
+    expect(describeMatch(rule({ helpers: {} }), at(0)).dedupString).toBe('defaultDedupString:R');
+    const long = rule({ helpers: { dedup: () => 'x'.repeat(5000) } });
+    expect(describeMatch(long, at(0)).dedupString).toHaveLength(1000);
+  });
+});

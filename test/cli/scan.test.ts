@@ -1,0 +1,130 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../src/alert/alert.js';
+
+const run = promisify(execFile);
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function accessLogTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `[${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000]`;
+}
+
+function line(ms: number, bucket: string, insecure: boolean, operation = 'REST.GET.OBJECT'): string {
+  const tls = insecure ? '- AuthHeader' : 'ECDHE-RSA-AES128-GCM-SHA256 AuthHeader';
+  return [
+    '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be',
+    bucket,
+    accessLogTime(ms),
+    '192.0.2.3',
+    'arn:aws:iam::123456789012:user/alice',
+    '3E57427F33A59F07',
+    operation,
+    'photos/cat.jpg',
+    `"GET /${bucket}/photos/cat.jpg HTTP/1.1"`,
+    '200',
+    '-',
+    '113',
+    '113',
+    '7',
+    '6',
+    '"-"',
+    '"curl/8.5.0"',
+    '-',
+    's9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234=',
+    'SigV4',
+    tls,
+    `${bucket}.s3.us-west-2.amazonaws.com`,
+    insecure ? '-' : 'TLSv1.2',
+  ].join(' ');
+}
+
+async function scan(...paths: string[]) {
+  const { stdout, stderr } = await run('npx', ['tsx', 'src/cli.ts', 'scan', ...paths], {
+    cwd: process.cwd(),
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const alerts = stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((text) => JSON.parse(text) as Alert);
+  return { alerts, stderr };
+}
+
+describe('s3-sentinel scan', () => {
+  // Done when: insecure accesses to several buckets over more than 12 hours, out of order, give
+  // exactly one Insecure alert per bucket per 720-minute window — again on a second run and when
+  // the file is given twice.
+  const start = Date.UTC(2024, 2, 10, 3, 17); // windows: 00:00–12:00, 12:00–24:00, 00:00–12:00 next day
+  const buckets = ['alpha', 'beta', 'gamma'];
+  const lines: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const ms = start + ((i * 7_919_003) % (30 * 3_600_000)); // scattered over 30 hours, out of order
+    lines.push(line(ms, buckets[i % 3]!, i % 4 !== 0), line(ms, buckets[i % 3]!, false));
+  }
+  lines.splice(17, 0, 'this is not an access log line');
+  const dir = mkdtempSync(join(tmpdir(), 's3s-scan-'));
+  const file = join(dir, 'access.log');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+
+  const expectedWindows = new Set<string>();
+  for (let i = 0; i < 300; i++) {
+    if (i % 4 === 0) continue;
+    const ms = start + ((i * 7_919_003) % (30 * 3_600_000));
+    expectedWindows.add(`${buckets[i % 3]} ${Math.floor(ms / 43_200_000) * 43_200_000}`);
+  }
+
+  const insecureKeys = (alerts: Alert[]) =>
+    alerts
+      .filter((alert) => alert.ruleId === 'AWS.S3.ServerAccess.Insecure')
+      .map((alert) => `${(alert.context as { bucket: string }).bucket} ${Date.parse(alert.windowStart)}`)
+      .sort();
+
+  it('emits exactly one Insecure alert per bucket per 720-minute window, the same on every run', async () => {
+    const first = await scan(file);
+    const keys = insecureKeys(first.alerts);
+    expect(keys).toEqual([...expectedWindows].sort());
+    expect(keys.length).toBeGreaterThanOrEqual(9);
+    expect(first.stderr).toMatch(/access\.log:18: /);
+    expect(first.stderr).toMatch(
+      /scan: 601 lines, 600 records, 1 parse errors, 0 rule errors, \d+ matches, \d+ alerts/,
+    );
+
+    const alert = first.alerts.find((a) => a.ruleId === 'AWS.S3.ServerAccess.Insecure')!;
+    expect(alert).toMatchObject({
+      title: `Insecure access to S3 Bucket [${(alert.context as { bucket: string }).bucket}]`,
+      severity: 'LOW',
+      dedupPeriodMinutes: 720,
+      logType: 'AWS.S3ServerAccess',
+      context: {
+        eventName: 'REST.GET.OBJECT',
+        eventSource: 's3.amazonaws.com',
+        awsRegion: 'us-west-2',
+        sourceIPAddress: '192.0.2.3',
+        userIdentity: 'arn:aws:iam::123456789012:user/alice',
+        recipientAccountId: null,
+      },
+      source: { file },
+    });
+    expect(alert.summary).toMatchObject({ userAgent: 'curl/8.5.0', operation: 'REST.GET.OBJECT' });
+
+    const second = await scan(file);
+    expect(second.alerts.map((a) => a.alertId).sort()).toEqual(first.alerts.map((a) => a.alertId).sort());
+
+    const twice = await scan(file, file);
+    expect(twice.alerts.map((a) => a.alertId).sort()).toEqual(first.alerts.map((a) => a.alertId).sort());
+    expect(twice.stderr).toMatch(/scan: 1202 lines/);
+  });
+
+  it('exits 2 naming a path that does not exist', async () => {
+    await expect(scan(join(dir, 'missing.log'))).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/missing\.log: no such file/),
+    });
+  });
+});

@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+interface CliResult {
+  code?: number;
+  stdout: string;
+}
+const cli = (...args: string[]): Promise<CliResult> =>
+  run('npx', ['tsx', 'src/cli.ts', ...args], { cwd: process.cwd() }).then(
+    ({ stdout }) => ({ code: 0, stdout }),
+    (err: CliResult) => err,
+  );
+
+describe('s3-sentinel test', () => {
+  it('passes the built-in pack, printing like panther_analysis_tool', async () => {
+    const { stdout } = await cli('test', '--filter', 'RuleID=AWS.S3.ServerAccess.Insecure');
+    expect(stdout).toContain(
+      'AWS.S3.ServerAccess.Insecure\n\t[PASS] Secure Access to S3 Bucket\n\t[PASS] Delete Marker Call\n\t[PASS] Insecure Access to S3 Bucket\n',
+    );
+    expect(stdout).toMatch(/Passed: 1\n\tFailed: 0\n\tInvalid: 0/);
+  });
+
+  it('exits 1 on a failing test or an invalid rule, and lists rules', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 's3s-test-cmd-'));
+    writeFileSync(
+      join(dir, 'wrong.yml'),
+      'AnalysisType: rule\nRuleID: Mine.Wrong\nLogTypes: [AWS.S3ServerAccess]\nSeverity: High\nDetection:\n  - Key: bucket\n    Condition: Equals\n    Value: a\nTests:\n  - Name: should match\n    ExpectedResult: true\n    Log: { bucket: b }\n',
+    );
+    writeFileSync(
+      join(dir, 'invalid.yml'),
+      'AnalysisType: rule\nRuleID: Mine.Invalid\nLogTypes: [AWS.S3ServerAccess]\nSeverity: High\n',
+    );
+    const failure = await cli('test', '--rules', dir, '--filter', 'Severity=High').catch(
+      (err: { code: number; stdout: string }) => err,
+    );
+    expect(failure.code).toBe(1);
+    expect(failure.stdout).toContain('Mine.Wrong\n\t[FAIL] should match\n');
+    expect(failure.stdout).toMatch(/Failed: 1\n\tInvalid: 1/);
+    expect(failure.stdout).toMatch(
+      /invalid\.yml: Detection: a rule needs exactly one of Detection or Filename/,
+    );
+
+    const listing = await cli('rules', '--rules', dir);
+    expect(listing.code).toBe(1);
+    expect(listing.stdout).toMatch(/Mine\.Wrong\s+HIGH\s+60m\s+1\s+yes\s+AWS\.S3ServerAccess/);
+    expect(listing.stdout).toMatch(/AWS\.S3\.ServerAccess\.Insecure\s+LOW\s+720m/);
+  });
+
+  it('enforces --minimum-tests', async () => {
+    const failure = await cli(
+      'test',
+      '--filter',
+      'RuleID=AWS.S3.ServerAccess.Insecure',
+      '--minimum-tests',
+      '4',
+    );
+    expect(failure.code).toBe(1);
+    expect(failure.stdout).toContain('[FAIL] has 3 tests, needs at least 4');
+  });
+});

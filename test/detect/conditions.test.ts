@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import {
+  compileExpression,
+  compileExpressionList,
+  compileWithGuard,
+} from '../../src/detect/simple/compile.js';
+import { ObjectEvent } from '../../src/detect/object-event.js';
+import { compileTemplate } from '../../src/detect/simple/template.js';
+import { RuleSyntaxError } from '../../src/detect/simple/errors.js';
+
+const ctx = { setting: (name: string) => ({ cidrs: ['10.0.0.0/8'], buckets: ['a', 'b'] })[name] };
+const event = new ObjectEvent({
+  operation: 'REST.GET.OBJECT',
+  Bucket: 'Logs',
+  httpstatus: 403,
+  tlsVersion: 'TLSv1.2',
+  ciphersuite: null,
+  empty: '',
+  remoteip: '10.1.2.3',
+  v6: '2600:1ffe:8140::a47:a85a',
+  tags: ['x', 'y'],
+  nested: {
+    Deep: {
+      list: [
+        { name: 'Charon', year: 1978 },
+        { name: 'Nix', year: 2005 },
+      ],
+    },
+  },
+  low: 5,
+  high: 9,
+});
+
+function check(expression: Record<string, unknown>): boolean {
+  return compileExpression(expression, 'Detection[0]', ctx)(event);
+}
+
+describe('scalar conditions', () => {
+  it.each([
+    [{ Key: 'operation', Condition: 'Equals', Value: 'REST.GET.OBJECT' }, true],
+    [{ Key: 'httpstatus', Condition: 'Equals', Value: '403' }, true],
+    [{ Key: 'operation', Condition: 'DoesNotEqual', Value: 'REST.GET.OBJECT' }, false],
+    [{ Key: 'missing', Condition: 'DoesNotEqual', Value: 'x' }, true],
+    [{ Key: 'bucket', Condition: 'IEquals', Value: 'LOGS' }, true],
+    [{ Key: 'bucket', Condition: 'IDoesNotEqual', Value: 'logs' }, false],
+    [{ Key: 'operation', Condition: 'StartsWith', Value: 'REST.' }, true],
+    [{ Key: 'operation', Condition: 'DoesNotStartWith', Value: 'REST.' }, false],
+    [{ Key: 'operation', Condition: 'IStartsWith', Value: 'rest.' }, true],
+    [{ Key: 'operation', Condition: 'EndsWith', Value: '.OBJECT' }, true],
+    [{ Key: 'operation', Condition: 'DoesNotEndWith', Value: '.OBJECT' }, false],
+    [{ Key: 'operation', Condition: 'IEndsWith', Value: '.object' }, true],
+    [{ Key: 'operation', Condition: 'Contains', Value: 'GET' }, true],
+    [{ Key: 'operation', Condition: 'DoesNotContain', Value: 'GET' }, false],
+    [{ Key: 'operation', Condition: 'IContains', Value: 'get' }, true],
+    [{ Key: 'tags', Condition: 'Contains', Value: 'y' }, true],
+    [{ Key: 'httpstatus', Condition: 'IsGreaterThan', Value: 402 }, true],
+    [{ Key: 'httpstatus', Condition: 'IsGreaterThanOrEqual', Value: 403 }, true],
+    [{ Key: 'httpstatus', Condition: 'IsLessThan', Value: 403 }, false],
+    [{ Key: 'httpstatus', Condition: 'IsLessThanOrEqual', Value: 403 }, true],
+    [{ Key: 'missing', Condition: 'IsGreaterThan', Value: 0 }, false],
+    [{ Key: 'httpstatus', Condition: 'IsIn', Values: [403, 405] }, true],
+    [{ Key: 'httpstatus', Condition: 'IsNotIn', Values: [403, 405] }, false],
+    [{ Key: 'bucket', Condition: 'IsIn', Values: { Setting: 'buckets' } }, false],
+    [{ Key: 'tags', Condition: 'Has', Value: 'x' }, true],
+    [{ Key: 'tags', Condition: 'DoesNotHave', Value: 'x' }, false],
+  ])('%j → %s', (expression, expected) => {
+    expect(check(expression)).toBe(expected);
+  });
+});
+
+describe('existence conditions', () => {
+  it.each([
+    [{ Key: 'ciphersuite', Condition: 'Exists' }, true],
+    [{ Key: 'missing', Condition: 'Exists' }, false],
+    [{ Key: 'missing', Condition: 'DoesNotExist' }, true],
+    [{ Key: 'ciphersuite', Condition: 'IsNull' }, true],
+    [{ Key: 'tlsVersion', Condition: 'IsNotNull' }, true],
+    [{ Key: 'empty', Condition: 'IsNullOrEmpty' }, true],
+    [{ Key: 'missing', Condition: 'IsNullOrEmpty' }, true],
+    [{ Key: 'tlsVersion', Condition: 'IsNotNullOrEmpty' }, true],
+    [{ Condition: 'AlwaysTrue' }, true],
+    [{ Condition: 'AlwaysFalse' }, false],
+  ])('%j → %s', (expression, expected) => {
+    expect(check(expression)).toBe(expected);
+  });
+});
+
+describe('IP conditions', () => {
+  it.each([
+    [{ Key: 'remoteip', Condition: 'IsIPAddress' }, true],
+    [{ Key: 'operation', Condition: 'IsIPAddress' }, false],
+    [{ Key: 'remoteip', Condition: 'IsIPv4Address' }, true],
+    [{ Key: 'v6', Condition: 'IsIPv6Address' }, true],
+    [{ Key: 'remoteip', Condition: 'IsIPAddressPrivate' }, true],
+    [{ Key: 'remoteip', Condition: 'IsIPAddressPublic' }, false],
+    [{ Key: 'v6', Condition: 'IsIPAddressPublic' }, true],
+    [{ Key: 'remoteip', Condition: 'IsIPAddressInCIDR', Value: '10.0.0.0/8' }, true],
+    [{ Key: 'remoteip', Condition: 'IsIPAddressInCIDR', Values: ['192.168.0.0/16', '10.1.0.0/16'] }, true],
+    [{ Key: 'remoteip', Condition: 'IsIPAddressNotInCIDR', Values: { Setting: 'cidrs' } }, false],
+    [{ Key: 'v6', Condition: 'IsIPAddressNotInCIDR', Values: { Setting: 'cidrs' } }, true],
+    [{ Key: 'missing', Condition: 'IsIPAddressNotInCIDR', Value: '10.0.0.0/8' }, false],
+    [{ Key: 'v6', Condition: 'IsIPAddressInCIDR', Value: '2600:1ffe::/32' }, true],
+  ])('%j → %s', (expression, expected) => {
+    expect(check(expression)).toBe(expected);
+  });
+
+  it('treats IPv4-mapped IPv6 addresses as IPv4', () => {
+    const mapped = new ObjectEvent({ ip: '::ffff:10.9.8.7' });
+    expect(
+      compileExpression({ Key: 'ip', Condition: 'IsIPAddressInCIDR', Value: '10.0.0.0/8' }, 'x', ctx)(mapped),
+    ).toBe(true);
+  });
+});
+
+describe('Wildcard (ours)', () => {
+  it.each([
+    ['REST.*.OBJECT', 'REST.GET.OBJECT', true],
+    ['REST.*.OBJECT', 'REST.GET.OBJECT_TAGGING', false],
+    ['REST.*.OBJECT', 'BATCH.DELETE.OBJECT', false],
+    ['REST.*', 'REST.PUT.ACL', true],
+    ['*.OBJECT', 'S3.EXPIRE.OBJECT', true],
+    ['a?c', 'abc', true],
+    ['a*b*c', 'a.x.b/y/c', true],
+    ['a*b*c', 'a.x.b/y/d', false],
+  ])('%s matches %s: %s', (pattern, text, expected) => {
+    const test = compileExpression({ Key: 'v', Condition: 'Wildcard', Value: pattern }, 'x', ctx);
+    expect(test(new ObjectEvent({ v: text }))).toBe(expected);
+  });
+});
+
+describe('keys', () => {
+  it('reads nested values by KeyPath and DeepKey, case-insensitively', () => {
+    expect(check({ KeyPath: 'nested.deep.list[1].name', Condition: 'Equals', Value: 'Nix' })).toBe(true);
+    expect(check({ DeepKey: ['nested', 'Deep', 'list', 0, 'year'], Condition: 'Equals', Value: 1978 })).toBe(
+      true,
+    );
+    expect(check({ KeyPath: 'nested.deep.list[*].name', Condition: 'Equals', Value: 'Charon' })).toBe(true);
+    expect(check({ KeyPath: 'nested.deep.list[*].name', Condition: 'Equals', Value: 'Pluto' })).toBe(false);
+  });
+});
+
+describe('combinators', () => {
+  const yes = { Condition: 'AlwaysTrue' };
+  const no = { Condition: 'AlwaysFalse' };
+  it.each([
+    ['All', [yes, yes], true],
+    ['All', [yes, no], false],
+    ['Any', [no, yes], true],
+    ['Any', [no, no], false],
+    ['OnlyOne', [yes, no], true],
+    ['OnlyOne', [yes, yes], false],
+    ['OnlyOne', [no, no], false],
+    ['None', [no, no], true],
+    ['None', [no, yes], false],
+  ])('%s of %j → %s', (combinator, children, expected) => {
+    expect(check({ [combinator]: children })).toBe(expected);
+  });
+
+  it('AND-s a top-level list', () => {
+    expect(compileExpressionList([yes, no], 'Detection', ctx)(event)).toBe(false);
+    expect(compileExpressionList([yes, yes], 'Detection', ctx)(event)).toBe(true);
+  });
+
+  it('lifts the first single-field condition out as the guard', () => {
+    const { guard, rest } = compileWithGuard(
+      [
+        { Key: 'operation', Condition: 'Wildcard', Value: 'REST.*.OBJECT' },
+        { Key: 'httpstatus', Condition: 'Equals', Value: 403 },
+      ],
+      'Detection',
+      ctx,
+    );
+    expect(guard?.field).toBe('operation');
+    expect(guard?.test('REST.PUT.OBJECT')).toBe(true);
+    expect(guard?.test('REST.GET.BUCKET')).toBe(false);
+    expect(rest(event)).toBe(true);
+  });
+});
+
+describe('list comprehensions and multi-key expressions', () => {
+  const nix = [{ Key: 'name', Condition: 'Equals', Value: 'Nix' }];
+  it.each([
+    ['AnyElement', nix, true],
+    ['NoElement', nix, false],
+    ['AllElements', nix, false],
+    ['AllElements', [{ Key: 'year', Condition: 'IsGreaterThan', Value: 1900 }], true],
+    ['OnlyOneElement', nix, true],
+    ['OnlyOneElement', [{ Key: 'year', Condition: 'IsGreaterThan', Value: 1900 }], false],
+  ])('%s %j → %s', (condition, expressions, expected) => {
+    expect(check({ KeyPath: 'nested.deep.list', Condition: condition, Expressions: expressions })).toBe(
+      expected,
+    );
+  });
+
+  it('compares two keys', () => {
+    expect(check({ Condition: 'IsGreaterThan', Values: [{ Key: 'high' }, { Key: 'low' }] })).toBe(true);
+    expect(check({ Condition: 'IsLessThan', Values: [{ Key: 'high' }, { Key: 'low' }] })).toBe(false);
+    expect(check({ Condition: 'Equals', Values: [{ Key: 'high' }, { Key: 'missing' }] })).toBe(false);
+  });
+});
+
+describe('mistakes are reported with their place', () => {
+  it.each([
+    [{ Key: 'a', Condition: 'Equls', Value: 1 }, 'Detection[0].Condition: unknown condition "Equls"'],
+    [{ Key: 'a', Condition: 'Equals' }, 'Detection[0]: Equals needs a Value'],
+    [{ Key: 'a', Condition: 'IsIn', Value: 1 }, 'Detection[0]: IsIn needs a Values list'],
+    [
+      { Key: 'a', Condition: 'IsIPAddressInCIDR', Value: '10.0.0.0/33' },
+      'Detection[0].Value: IsIPAddressInCIDR bad prefix length',
+    ],
+    [
+      { Key: 'a', Condition: 'IsIn', Values: { Setting: 'nope' } },
+      'Detection[0].Values: setting "nope" is not defined',
+    ],
+    [{ Key: 'a', Condtion: 'Equals' }, 'Detection[0].Condtion: unknown key'],
+    [{ Any: [] }, 'Detection[0].Any: must be a non-empty list'],
+    [{ KeyPath: 'a..b', Condition: 'Exists' }, 'Detection[0].KeyPath: empty segment'],
+  ])('%j', (expression, message) => {
+    expect(() => check(expression)).toThrow(RuleSyntaxError);
+    expect(() => check(expression)).toThrow(message);
+  });
+});
+
+describe('AlertTitle templates', () => {
+  it('fills placeholders and marks missing fields', () => {
+    const render = compileTemplate(
+      'Insecure access to S3 Bucket [{bucket}] {{literal}} {missing}',
+      'AlertTitle',
+    );
+    expect(render(event)).toBe('Insecure access to S3 Bucket [Logs] {literal} <UNKNOWN_MISSING>');
+  });
+});

@@ -1,0 +1,189 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RuleEngine } from '../../src/detect/engine.js';
+import { loadRules } from '../../src/detect/loader.js';
+import { ObjectEvent } from '../../src/detect/object-event.js';
+import { runRuleTests } from '../../src/detect/rule-tests.js';
+import { buildAlert } from '../../src/alert/build-alert.js';
+import { createMetrics } from '../../src/observe/metrics.js';
+
+function ruleDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 's3s-rules-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const HEADER = 'AnalysisType: rule\nLogTypes: [Test.Log]\nSeverity: Low\n';
+
+describe('invalid rules', () => {
+  it('names the file and the key, and still loads the valid rules', async () => {
+    const dir = ruleDir({
+      'good.yml': `${HEADER}RuleID: Good\nDetection:\n  - Condition: AlwaysTrue\n`,
+      'bad-severity.yml': `AnalysisType: rule\nRuleID: BadSeverity\nLogTypes: [Test.Log]\nSeverity: Urgent\nDetection:\n  - Condition: AlwaysTrue\n`,
+      'both.yml': `${HEADER}RuleID: Both\nFilename: x.ts\nDetection:\n  - Condition: AlwaysTrue\n`,
+      'neither.yml': `${HEADER}RuleID: Neither\n`,
+      'typo.yml': `${HEADER}RuleID: Typo\nSeverty: High\nDetection:\n  - Condition: AlwaysTrue\n`,
+      'condition.yml': `${HEADER}RuleID: Cond\nDetection:\n  - Key: a\n    Condition: Nope\n`,
+      'yaml.yml': `${HEADER}RuleID: [unclosed\n`,
+      'zdup.yml': `${HEADER}RuleID: Good\nDetection:\n  - Condition: AlwaysTrue\n`,
+      'python.yml': `${HEADER}RuleID: Py\nFilename: rule.py\n`,
+      'policy.yml': 'AnalysisType: policy\nPolicyID: Whatever\n',
+    });
+    const { rules, problems } = await loadRules({ builtin: false, paths: [dir] });
+    expect(rules.map((rule) => rule.id)).toEqual(['Good']);
+    const byFile = (name: string) =>
+      problems
+        .filter((p) => p.file === join(dir, name))
+        .map((p) => p.message)
+        .join('\n');
+    expect(byFile('bad-severity.yml')).toMatch(
+      /^Severity: must be one of Info, Low, Medium, High, Critical \(got "Urgent"\)/,
+    );
+    expect(byFile('both.yml')).toMatch(/Detection: a rule needs exactly one of Detection or Filename/);
+    expect(byFile('neither.yml')).toMatch(/Detection: a rule needs exactly one of Detection or Filename/);
+    expect(byFile('typo.yml')).toMatch(/Severty/);
+    expect(byFile('condition.yml')).toBe('Detection[0].Condition: unknown condition "Nope"');
+    expect(byFile('yaml.yml')).toMatch(/^line \d+:/);
+    expect(byFile('zdup.yml')).toMatch(/RuleID: "Good" is already defined in .*good\.yml/);
+    expect(byFile('python.yml')).toMatch(/Filename: rule\.py: Python rules are not supported/);
+    expect(byFile('policy.yml')).toBe('');
+  });
+
+  it('reports a missing rules directory', async () => {
+    const { problems } = await loadRules({ builtin: false, paths: ['/nonexistent/rules'] });
+    expect(problems).toEqual([{ file: '/nonexistent/rules', message: 'cannot read rules: ENOENT' }]);
+  });
+});
+
+describe('code rules', () => {
+  const yaml = (id: string, file: string, extra = '') =>
+    `${HEADER}RuleID: ${id}\nFilename: ${file}\nDisplayName: Code rule ${id}\nDedupPeriodMinutes: 30\n${extra}`;
+
+  it('loads TypeScript without a build step and uses its helpers', async () => {
+    const dir = ruleDir({
+      'r.yml': yaml(
+        'TS',
+        'r.ts',
+        'Settings:\n  target: evil\nInlineFilters:\n  - Key: kind\n    Condition: Equals\n    Value: login\n',
+      ),
+      'r.ts': `
+        interface E { get(f: string): unknown }
+        export function rule(e: E, ctx: { settings: Record<string, unknown> }): boolean { return e.get('user') === ctx.settings.target; }
+        export function title(e: E): string { return 'user ' + String(e.get('user')); }
+        export function dedup(): string { return 'fixed'; }
+        export function severity(): string { return 'critical'; }
+        export function alertContext(e: E) { return { who: e.get('user') }; }
+        export function runbook(): string { throw new Error('runbook broke'); }
+        export function destinations(): string[] { return ['slack-sec']; }
+      `,
+    });
+    const { rules, problems } = await loadRules({ builtin: false, paths: [dir] });
+    expect(problems).toEqual([]);
+    const rule = rules[0]!;
+    expect(rule.kind).toBe('code');
+    expect(rule.guard?.field).toBe('kind');
+    const metrics = createMetrics();
+    const engine = new RuleEngine({ rules, metrics });
+    expect(
+      engine.evaluate(new ObjectEvent({ kind: 'login', user: 'bob' }, { logType: 'Test.Log' })),
+    ).toHaveLength(0);
+    expect(
+      engine.evaluate(new ObjectEvent({ kind: 'logout', user: 'evil' }, { logType: 'Test.Log' })),
+    ).toHaveLength(0);
+    const [match] = engine.evaluate(
+      new ObjectEvent({ kind: 'login', user: 'evil' }, { logType: 'Test.Log' }),
+    );
+    expect(match).toMatchObject({ title: 'user evil', dedupString: 'fixed' });
+    const alert = buildAlert(match!, { alertId: 'id', windowStartMs: 0 }, engine.errors);
+    expect(alert).toMatchObject({
+      severity: 'CRITICAL',
+      context: { who: 'evil' },
+      runbook: '',
+      destinations: ['slack-sec'],
+    });
+    expect((await metrics.ruleErrors.get()).values[0]?.value).toBe(1); // runbook threw, fell back
+  });
+
+  it('turns a throwing rule into a counted rule error, not a crash', async () => {
+    const dir = ruleDir({
+      'r.yml': yaml('Throws', 'r.mjs'),
+      'r.mjs': `export function rule(e) { if (e.get('x') === 1) throw new Error('boom'); return e.get('x') === 2; }\nexport const title = () => { throw new Error('no title'); };`,
+    });
+    const { rules } = await loadRules({ builtin: false, paths: [dir] });
+    const metrics = createMetrics();
+    const engine = new RuleEngine({ rules, metrics });
+    expect(engine.evaluate(new ObjectEvent({ x: 1 }, { logType: 'Test.Log' }))).toHaveLength(0);
+    expect(engine.evaluate(new ObjectEvent({ x: 1 }, { logType: 'Test.Log' }))).toHaveLength(0);
+    const [match] = engine.evaluate(new ObjectEvent({ x: 2 }, { logType: 'Test.Log' }));
+    // title() threw: the DisplayName is the title and the dedup string is the per-rule default.
+    expect(match).toMatchObject({ title: 'Code rule Throws', dedupString: 'defaultDedupString:Throws' });
+    expect((await metrics.ruleErrors.get()).values[0]?.value).toBe(3);
+  });
+
+  it('fails a rule test whose helper throws, and one whose rule returns a non-boolean', async () => {
+    const dir = ruleDir({
+      'r.yml': yaml(
+        'Helpers',
+        'r.js',
+        'Tests:\n  - Name: match\n    ExpectedResult: true\n    Log: { x: 1 }\n',
+      ),
+      'r.js': `export function rule() { return true; }\nexport function title() { throw new Error('bad title'); }`,
+      's.yml': yaml(
+        'NonBool',
+        's.js',
+        'Tests:\n  - Name: match\n    ExpectedResult: true\n    Log: { x: 1 }\n',
+      ),
+      's.js': `export function rule() { return 'yes'; }`,
+      'package.json': '{"type":"module"}',
+    });
+    const { rules } = await loadRules({ builtin: false, paths: [dir] });
+    const [helpers, nonBool] = rules.map((rule) => runRuleTests(rule).cases[0]!);
+    expect(helpers).toMatchObject({ passed: false, actual: true, error: 'title() raised: bad title' });
+    expect(nonBool).toMatchObject({
+      passed: false,
+      error: 'rule() raised: rule() returned string, not a boolean',
+    });
+  });
+});
+
+describe('simple detection extras', () => {
+  it('applies GroupBy, AlertContext and DynamicSeverities', async () => {
+    const dir = ruleDir({
+      'r.yml': `${HEADER}RuleID: Extras
+Detection:
+  - Key: n
+    Condition: IsGreaterThan
+    Value: 1
+AlertTitle: "n is {n}"
+GroupBy:
+  - Key: a
+  - KeyPath: b.c
+AlertContext:
+  - KeyName: theN
+    KeyValue: { Key: n }
+DynamicSeverities:
+  - ChangeTo: High
+    Conditions:
+      - Key: n
+        Condition: IsGreaterThan
+        Value: 10
+`,
+    });
+    const { rules, problems } = await loadRules({ builtin: false, paths: [dir] });
+    expect(problems).toEqual([]);
+    const engine = new RuleEngine({ rules });
+    const [small] = engine.evaluate(
+      new ObjectEvent({ n: 5, a: 'x', b: { c: 'y' } }, { logType: 'Test.Log' }),
+    );
+    const [big] = engine.evaluate(new ObjectEvent({ n: 50, a: 'x' }, { logType: 'Test.Log' }));
+    expect(small).toMatchObject({ title: 'n is 5', dedupString: 'x:y' });
+    expect(buildAlert(small!, { alertId: 'i', windowStartMs: 0 })).toMatchObject({
+      severity: 'LOW',
+      context: { theN: 5 },
+    });
+    expect(buildAlert(big!, { alertId: 'i', windowStartMs: 0 }).severity).toBe('HIGH');
+    expect(engine.evaluate(new ObjectEvent({ n: 50 }, { logType: 'Other.Log' }))).toHaveLength(0);
+  });
+});
