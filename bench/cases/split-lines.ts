@@ -1,0 +1,23 @@
+import { createReadStream } from 'node:fs';
+import { LineSplitter } from '../../src/ingest/line-splitter.js';
+import { READ_CHUNK_BYTES, type BenchCase } from './case.js';
+
+export const splitLines: BenchCase = {
+  name: 'split lines',
+  description: 'file read + LineSplitter, lines only counted',
+  async run(file) {
+    let lines = 0;
+    let chars = 0; // read every line's length so the work cannot be optimised away
+    const splitter = new LineSplitter({
+      line(text) {
+        lines++;
+        chars += text.length;
+      },
+      tooLong() {},
+    });
+    for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }))
+      splitter.push(chunk as Buffer);
+    splitter.end();
+    return { lines, bytes: splitter.bytes, note: `${chars} chars` };
+  },
+};

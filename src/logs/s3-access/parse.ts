@@ -1,0 +1,337 @@
+import type { SourceRef } from '../event.js';
+import { F, FIELD_COUNT, FIRST_TAIL_FIELD, TAIL_FIELD_COUNT } from './fields.js';
+import { ParseError } from './parse-error.js';
+import { S3AccessEvent } from './record.js';
+import { takeRowNumber } from './standard-fields.js';
+import { parseAccessLogTime } from './time.js';
+
+/*
+ * How a line is read (domain notes §1). Three parts, each anchored on something a client cannot
+ * forge:
+ *
+ *   head    owner bucket [time] ip requester requestid operation key      ← from the left
+ *   middle  "request-URI" status error bytes size total turnaround          ← by shape
+ *   quoted  "referer" "user agent"                                          ← client text
+ *   tail    versionid hostid sigv cipher auth host tls ap-arn acl region …  ← from the last quote
+ *
+ * - The requester may contain spaces (CloudFront OAI), so it ends where a request-id-shaped token is
+ *   followed by an operation-shaped one.
+ * - The request target cannot contain a space, so the request-URI ends at the first `"` followed
+ *   by ` STATUS ERROR N N N N ` with the right shapes, whatever quotes the URI contains.
+ * - The tail is written by AWS and never contains a quote, so it starts after the LAST quote of the
+ *   line: a user agent that imitates a tail (`x" SigV4 ECDHE-… TLSv1.2`) is still inside the quotes.
+ *   Whether that last quote closes the user agent or the referer (user agent written as a bare `-`)
+ *   is decided by the shapes of the tail's fixed fields, which the client does not write.
+ *
+ * Speed: the parser only finds offsets (indexOf on spaces, charCodeAt checks). It makes no
+ * substrings and runs no regular expressions; values are made when a field is read.
+ */
+
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const DASH = 0x2d;
+const DOT = 0x2e;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+/** `[06/Feb/2019:00:00:38 +0000]` is 28 characters including its brackets. */
+const BRACKETED_TIME_LENGTH = 28;
+/** The OAI requester has 5 space-separated words; allow some room, but bound the search. */
+const MAX_REQUESTER_WORDS = 8;
+/** Longest digit run accepted in a numeric field: 15 digits stay exact in a double. */
+const MAX_NUMBER_DIGITS = 15;
+const OFFSET_SLOTS = FIELD_COUNT * 2;
+
+// Returned by readTail.
+const NO_EXTRA_FIELDS = -1;
+const BAD_TAIL = -2;
+
+const PREFIX = 'not an S3 server access log line: ';
+const WHY = {
+  head: PREFIX + 'expected bucket owner, bucket and [time] at the start',
+  time: PREFIX + 'time is not [dd/Mon/yyyy:HH:MM:SS +hhmm]',
+  remoteIp: PREFIX + 'no remote IP after the time',
+  operation: PREFIX + 'no request id and operation after the requester',
+  key: PREFIX + 'no key after the operation',
+  requestUri: PREFIX + 'request-URI is neither quoted nor -',
+  middle: PREFIX + 'no status, error code, bytes and times after the request-URI',
+  referrerUserAgent: PREFIX + 'referrer and user agent are not where expected',
+  tail: PREFIX + 'the fields after the user agent do not have the shape AWS writes',
+};
+
+/**
+ * Parses one access log line (without its line ending). Never throws: a line that is not an access
+ * log line gives a `ParseError` saying why.
+ */
+export function parseS3AccessLine(
+  line: string,
+  source?: SourceRef,
+  parseTimeMs: number = Date.now(),
+): S3AccessEvent | ParseError {
+  try {
+    return parse(line, source, parseTimeMs);
+  } catch (err) {
+    // Not expected; kept so that no input, however strange, can stop a pipeline.
+    return new ParseError(`${PREFIX}parser failure (${String(err)})`, source);
+  }
+}
+
+function parse(line: string, source: SourceRef | undefined, parseTimeMs: number): S3AccessEvent | ParseError {
+  // A plain array of small integers: cheaper to allocate than a typed array of this size in V8.
+  const offsets = new Array<number>(OFFSET_SLOTS);
+
+  // --- head ---------------------------------------------------------------------------------
+  let end = line.indexOf(' ');
+  if (end <= 0) return new ParseError(WHY.head, source);
+  setField(offsets, F.bucketowner, 0, end);
+  let start = end + 1;
+  end = line.indexOf(' ', start);
+  if (end <= start) return new ParseError(WHY.head, source);
+  setField(offsets, F.bucket, start, end);
+
+  start = end + 1;
+  if (
+    line.charCodeAt(start) !== OPEN_BRACKET ||
+    line.charCodeAt(start + BRACKETED_TIME_LENGTH - 1) !== CLOSE_BRACKET
+  ) {
+    return new ParseError(WHY.head, source);
+  }
+  const eventTimeMs = parseAccessLogTime(line, start + 1);
+  if (Number.isNaN(eventTimeMs)) return new ParseError(WHY.time, source);
+  setField(offsets, F.time, start + 1, start + BRACKETED_TIME_LENGTH - 1);
+
+  start += BRACKETED_TIME_LENGTH + 1;
+  end = line.indexOf(' ', start);
+  if (line.charCodeAt(start - 1) !== SPACE || end <= start) return new ParseError(WHY.remoteIp, source);
+  setField(offsets, F.remoteip, start, end);
+
+  // Requester: one word, or several (CloudFront OAI). It ends before the first word pair that is
+  // shaped like "request id, operation".
+  const requesterStart = end + 1;
+  let requesterEnd = line.indexOf(' ', requesterStart);
+  if (requesterEnd <= requesterStart) return new ParseError(WHY.operation, source);
+  let operationEnd = -1;
+  for (let words = 0; words < MAX_REQUESTER_WORDS; words++) {
+    const idStart = requesterEnd + 1;
+    const idEnd = line.indexOf(' ', idStart);
+    if (idEnd < 0) break;
+    const opEnd = line.indexOf(' ', idEnd + 1);
+    if (opEnd < 0) break;
+    if (isRequestId(line, idStart, idEnd) && isOperation(line, idEnd + 1, opEnd)) {
+      setField(offsets, F.requester, requesterStart, requesterEnd);
+      setField(offsets, F.requestid, idStart, idEnd);
+      setField(offsets, F.operation, idEnd + 1, opEnd);
+      operationEnd = opEnd;
+      break;
+    }
+    requesterEnd = idEnd;
+  }
+  if (operationEnd < 0) return new ParseError(WHY.operation, source);
+
+  start = operationEnd + 1;
+  end = line.indexOf(' ', start);
+  if (end <= start) return new ParseError(WHY.key, source);
+  setField(offsets, F.key, start, end);
+
+  // --- middle: request-URI and the six fields after it -----------------------------------------
+  const uriOpen = end + 1;
+  let referrerStart: number;
+  const uriFirst = line.charCodeAt(uriOpen);
+  if (uriFirst === DASH && line.charCodeAt(uriOpen + 1) === SPACE) {
+    setField(offsets, F.requesturi, uriOpen, uriOpen + 1);
+    referrerStart = readMiddle(line, uriOpen + 2, offsets);
+  } else if (uriFirst === QUOTE) {
+    // The URI may hold quotes (`"GET /a" HTTP/1.1"`): take the first `" ` that is followed by
+    // fields of the right shapes. The target has no spaces, so a client cannot fake this earlier.
+    let close = uriOpen;
+    referrerStart = -1;
+    while (referrerStart < 0) {
+      close = line.indexOf('" ', close + 1);
+      if (close < 0) break;
+      referrerStart = readMiddle(line, close + 2, offsets);
+    }
+    setField(offsets, F.requesturi, uriOpen + 1, close);
+  } else {
+    return new ParseError(WHY.requestUri, source);
+  }
+  if (referrerStart < 0) return new ParseError(WHY.middle, source);
+
+  // --- referrer, user agent and the AWS-written tail -----------------------------------------
+  const lastQuote = line.lastIndexOf('"');
+  let extraStart: number;
+  if (line.charCodeAt(referrerStart) === DASH) {
+    // Bare referrer: the user agent is next, bare or quoted; nothing client-written is ambiguous.
+    const uaStart = referrerStart + 2;
+    if (line.charCodeAt(referrerStart + 1) !== SPACE) return new ParseError(WHY.referrerUserAgent, source);
+    setField(offsets, F.referrer, referrerStart, referrerStart + 1);
+    const uaFirst = line.charCodeAt(uaStart);
+    if (uaFirst === DASH && lastQuote < uaStart) {
+      setField(offsets, F.useragent, uaStart, uaStart + 1);
+      extraStart = readTail(line, uaStart + 1, offsets);
+    } else if (uaFirst === QUOTE && lastQuote > uaStart) {
+      setField(offsets, F.useragent, uaStart + 1, lastQuote);
+      extraStart = readTail(line, lastQuote + 1, offsets);
+    } else {
+      return new ParseError(WHY.referrerUserAgent, source);
+    }
+  } else {
+    if (lastQuote <= referrerStart) return new ParseError(WHY.referrerUserAgent, source);
+    // Both quoted: the last quote closes the user agent, and the referrer ends at the first `" "`.
+    // (A referrer containing `" "` would lend part of itself to the user agent; both are client
+    // text, and browsers percent-encode quotes in URLs, so the user agent is the one to trust less.)
+    const split = line.indexOf('" "', referrerStart + 1);
+    extraStart = split > 0 && split + 3 <= lastQuote ? readTail(line, lastQuote + 1, offsets) : BAD_TAIL;
+    if (extraStart !== BAD_TAIL) {
+      setField(offsets, F.referrer, referrerStart + 1, split);
+      setField(offsets, F.useragent, split + 3, lastQuote);
+    } else if (line.charCodeAt(lastQuote + 1) === SPACE && line.charCodeAt(lastQuote + 2) === DASH) {
+      // Quoted referrer, user agent written as a bare `-`: the last quote closes the referrer.
+      extraStart = readTail(line, lastQuote + 3, offsets);
+      setField(offsets, F.referrer, referrerStart + 1, lastQuote);
+      setField(offsets, F.useragent, lastQuote + 2, lastQuote + 3);
+    }
+  }
+  if (extraStart === BAD_TAIL) return new ParseError(WHY.tail, source);
+
+  return new S3AccessEvent(line, offsets, extraStart, eventTimeMs, source, parseTimeMs, takeRowNumber());
+}
+
+function setField(offsets: number[], field: number, start: number, end: number): void {
+  offsets[field * 2] = start;
+  offsets[field * 2 + 1] = end;
+}
+
+/**
+ * Reads `STATUS ERROR BYTES SIZE TOTAL TURNAROUND ` starting at `at` and returns where the referrer
+ * starts, or -1 when the text there does not have those shapes.
+ */
+function readMiddle(line: string, at: number, offsets: number[]): number {
+  // Status: three digits or `-`.
+  let end: number;
+  if (line.charCodeAt(at) === DASH) end = at + 1;
+  else if (
+    isDigit(line.charCodeAt(at)) &&
+    isDigit(line.charCodeAt(at + 1)) &&
+    isDigit(line.charCodeAt(at + 2))
+  )
+    end = at + 3;
+  else return -1;
+  if (line.charCodeAt(end) !== SPACE) return -1;
+  setField(offsets, F.httpstatus, at, end);
+
+  // Error code: a word without quotes (`NoSuchKey`, `-`).
+  let start = end + 1;
+  end = line.indexOf(' ', start);
+  if (end <= start) return -1;
+  for (let i = start; i < end; i++) if (line.charCodeAt(i) === QUOTE) return -1;
+  setField(offsets, F.errorcode, start, end);
+
+  // Bytes sent, object size, total time, turn-around time: digits or `-`.
+  for (let field = F.bytessent; field <= F.turnaroundtime; field++) {
+    start = end + 1;
+    end = numberEnd(line, start);
+    if (end < 0 || line.charCodeAt(end) !== SPACE) return -1;
+    setField(offsets, field, start, end);
+  }
+  const next = line.charCodeAt(end + 1);
+  return next === QUOTE || next === DASH ? end + 1 : -1;
+}
+
+/** End of a `-` or a run of 1..15 digits at `start`, or -1. */
+function numberEnd(line: string, start: number): number {
+  if (line.charCodeAt(start) === DASH) return start + 1;
+  let at = start;
+  while (isDigit(line.charCodeAt(at))) at++;
+  return at > start && at - start <= MAX_NUMBER_DIGITS ? at : -1;
+}
+
+/**
+ * Reads the AWS-written fields after the user agent. `after` is the position just after the user
+ * agent (its closing quote or bare `-`); the tail is empty (an old, short line) or starts with a
+ * space. Returns where unknown trailing fields start, NO_EXTRA_FIELDS, or BAD_TAIL when the fixed
+ * fields do not have their shapes — which is how a wrong guess about the quotes is detected.
+ */
+function readTail(line: string, after: number, offsets: number[]): number {
+  for (let i = 0; i < TAIL_FIELD_COUNT; i++) setField(offsets, FIRST_TAIL_FIELD + i, -1, -1);
+  const length = line.length;
+  if (after === length) return NO_EXTRA_FIELDS;
+  if (line.charCodeAt(after) !== SPACE) return BAD_TAIL;
+  let start = after + 1;
+  for (let i = 0; i < TAIL_FIELD_COUNT; i++) {
+    let end = line.indexOf(' ', start);
+    if (end < 0) end = length;
+    if (end === start) return BAD_TAIL; // two spaces in a row, or a trailing space
+    setField(offsets, FIRST_TAIL_FIELD + i, start, end);
+    if (end === length) return checkTailShapes(line, offsets, i + 1) ? NO_EXTRA_FIELDS : BAD_TAIL;
+    start = end + 1;
+  }
+  if (start >= length) return BAD_TAIL;
+  return checkTailShapes(line, offsets, TAIL_FIELD_COUNT) ? start : BAD_TAIL;
+}
+
+/**
+ * Fixed-vocabulary tail fields: what tells a real tail from client text or a shifted reading.
+ * `count` is how many tail fields the line has (old lines stop early).
+ */
+function checkTailShapes(line: string, offsets: readonly number[], count: number): boolean {
+  // Plain index arithmetic, no closures or tuples: this runs for every line.
+  let s = offsets[F.signatureversion * 2]!;
+  let e = offsets[F.signatureversion * 2 + 1]!;
+  if (count > F.signatureversion - FIRST_TAIL_FIELD) {
+    if (!isDash(line, s, e) && !isWord(line, s, e, 'SigV4') && !isWord(line, s, e, 'SigV2')) return false;
+  }
+  if (count > F.authenticationtype - FIRST_TAIL_FIELD) {
+    s = offsets[F.authenticationtype * 2]!;
+    e = offsets[F.authenticationtype * 2 + 1]!;
+    if (!isDash(line, s, e) && !isWord(line, s, e, 'AuthHeader') && !isWord(line, s, e, 'QueryString')) {
+      return false;
+    }
+  }
+  if (count > F.tlsVersion - FIRST_TAIL_FIELD) {
+    s = offsets[F.tlsVersion * 2]!;
+    e = offsets[F.tlsVersion * 2 + 1]!;
+    // `TLSv1.2` in the docs, `TLSV1.2` in AWS's examples: compare the letters case-insensitively.
+    const tls =
+      e - s > 3 &&
+      (line.charCodeAt(s) | 0x20) === 0x74 /* t */ &&
+      (line.charCodeAt(s + 1) | 0x20) === 0x6c /* l */ &&
+      (line.charCodeAt(s + 2) | 0x20) === 0x73; /* s */
+    if (!tls && !isDash(line, s, e)) return false;
+  }
+  return true;
+}
+
+function isDash(line: string, start: number, end: number): boolean {
+  return end - start === 1 && line.charCodeAt(start) === DASH;
+}
+
+function isWord(line: string, start: number, end: number, word: string): boolean {
+  return end - start === word.length && line.startsWith(word, start);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+/** A request id: letters and digits (`3E57427F3EXAMPLE`), or `-`. */
+function isRequestId(line: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  if (isDash(line, start, end)) return true;
+  for (let i = start; i < end; i++) {
+    const c = line.charCodeAt(i) | 0x20; // fold upper case onto lower case
+    if (!((c >= 0x61 && c <= 0x7a) || isDigit(line.charCodeAt(i)))) return false;
+  }
+  return true;
+}
+
+/** An operation: dotted words starting with a letter (`REST.GET.OBJECT`, `S3.EXPIRE.OBJECT`). */
+function isOperation(line: string, start: number, end: number): boolean {
+  const first = line.charCodeAt(start) | 0x20;
+  if (end - start < 3 || first < 0x61 || first > 0x7a) return false;
+  let dots = 0;
+  for (let i = start + 1; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (c === DOT) dots++;
+    else if (!(isDigit(c) || c === 0x5f /* _ */ || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a))) return false;
+  }
+  return dots > 0;
+}
