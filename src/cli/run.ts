@@ -1,12 +1,65 @@
 import type { Command } from 'commander';
+import { ConfigError, formatIssue, loadConfig, type Config } from '../config/index.js';
+import { DaemonStartError, startDaemon, type DaemonHandle } from '../daemon.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
-// Placeholder until its issue lands: the command exists so the CLI's shape is fixed.
+/** Exit codes of a process ended by a second signal: 128 + the signal number, as shells report. */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
+
+// After a graceful stop, stray sockets (SDK keep-alive) must not keep the process up for long.
+const EXIT_FALLBACK_MS = 2_000;
+
+/** `s3-sentinel run --config FILE`: the daemon, until SIGTERM or SIGINT. */
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new Error('run is not built yet');
+    .description('run the daemon: poll SQS for new access logs, evaluate the rules, deliver alerts')
+    .requiredOption('--config <file>', 'YAML configuration (sqs.queueUrl is required)')
+    .action(async (options: { config: string }) => {
+      const config = await loadRunConfig(options.config);
+      if (!config) return;
+      let daemon: DaemonHandle;
+      try {
+        daemon = await startDaemon(config);
+      } catch (err) {
+        if (!(err instanceof DaemonStartError)) throw err;
+        process.stderr.write(`s3-sentinel run: cannot start: ${err.message}\n`);
+        process.exitCode = err.kind === 'config' ? EXIT_USAGE : EXIT_FAILED;
+        return;
+      }
+      handleSignals(daemon);
+      await daemon.done;
+      process.exitCode = EXIT_OK;
+      setTimeout(() => process.exit(EXIT_OK), EXIT_FALLBACK_MS).unref();
     });
+}
+
+async function loadRunConfig(file: string): Promise<Config | undefined> {
+  try {
+    const config = await loadConfig(file);
+    if (config.sqs) return config;
+    process.stderr.write(`s3-sentinel: ${file} is not a valid config for run:\n  sqs.queueUrl: required\n`);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(
+      `s3-sentinel: ${err.origin} is not a valid config:\n${err.issues.map((i) => `  ${formatIssue(i)}\n`).join('')}`,
+    );
+  }
+  process.exitCode = EXIT_USAGE;
+  return undefined;
+}
+
+/** First SIGTERM/SIGINT: graceful stop. A second one: exit at once. */
+function handleSignals(daemon: DaemonHandle): void {
+  let received = false;
+  const onSignal = (signal: StopSignal) => {
+    if (received) {
+      process.stderr.write(`s3-sentinel: second ${signal}, exiting without draining\n`);
+      process.exit(SIGNAL_EXIT_CODES[signal]);
+    }
+    received = true;
+    void daemon.stop(signal);
+  };
+  for (const signal of Object.keys(SIGNAL_EXIT_CODES) as StopSignal[]) process.on(signal, onSignal);
 }

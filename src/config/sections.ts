@@ -18,6 +18,10 @@ export const SQS_VISIBILITY_TIMEOUT_SECONDS = { default: 300, min: 2, max: 43_20
 export const SQS_HEARTBEAT_FRACTION = 1 / 3;
 export const SQS_CONCURRENCY = { default: 8, min: 1, max: 64 } as const;
 export const SQS_MAX_RECEIVE_COUNT = { min: 1, max: 1000 } as const;
+/** A message is given up (handler aborted, message comes back) this long after it was received. */
+export const SQS_MAX_IN_FLIGHT_SECONDS = { default: 3600, min: 1, max: 43_200 } as const;
+export const SQS_POISON_POLICIES = ['delete', 'dead-letter'] as const;
+export const SQS_RETRY_VISIBILITY_SECONDS = { min: 0, max: 43_200 } as const;
 
 export const SqsSchema = z
   .strictObject({
@@ -38,6 +42,17 @@ export const SqsSchema = z
     concurrency: intField(SQS_CONCURRENCY.min, SQS_CONCURRENCY.max).default(SQS_CONCURRENCY.default),
     /** Give up on a message received this many times (unset: rely on the queue's redrive policy). */
     maxReceiveCount: intField(SQS_MAX_RECEIVE_COUNT.min, SQS_MAX_RECEIVE_COUNT.max).optional(),
+    /** Visibility is no longer extended this long after receipt: the work is aborted and retried later. */
+    maxInFlightSeconds: intField(SQS_MAX_IN_FLIGHT_SECONDS.min, SQS_MAX_IN_FLIGHT_SECONDS.max).default(
+      SQS_MAX_IN_FLIGHT_SECONDS.default,
+    ),
+    /** `delete`: remove messages that are not notifications; `dead-letter`: leave them for the DLQ. */
+    poisonMessages: z.enum(SQS_POISON_POLICIES).default('delete'),
+    /** Visibility given to a message whose alerts could not all be delivered (unset: the timeout runs out). */
+    retryVisibilitySeconds: intField(
+      SQS_RETRY_VISIBILITY_SECONDS.min,
+      SQS_RETRY_VISIBILITY_SECONDS.max,
+    ).optional(),
   })
   .superRefine((sqs, ctx) => {
     if (

@@ -7,7 +7,7 @@
 import type { Alert } from '../alert/alert.js';
 import type { Deduplicator } from '../alert/dedup.js';
 import type { LineSink } from '../ingest/line-splitter.js';
-import type { SourceRef } from '../logs/event.js';
+import type { LogEvent, SourceRef } from '../logs/event.js';
 import { isParseError, parseS3AccessLine, type ParseError } from '../logs/s3-access/index.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { RuleEngine } from './engine.js';
@@ -30,6 +30,8 @@ export interface LinePipelineOptions {
   metrics?: Pick<Metrics, 'parseErrors'>;
   onParseError?: (error: ParseError, source: SourceRef) => void;
   onTooLong?: (source: SourceRef, bytes: number) => void;
+  /** Consulted after parse and before rules; true drops the event (the daemon's own reads). */
+  exclude?: (event: LogEvent) => boolean;
 }
 
 export class LinePipeline {
@@ -69,6 +71,7 @@ export class LinePipeline {
       return;
     }
     this.counts.records++;
+    if (this.options.exclude?.(event)) return;
     const matches = this.options.engine.evaluate(event);
     if (matches.length === 0) return;
     for (const match of matches) {

@@ -1,0 +1,315 @@
+/**
+ * `s3-sentinel run`: wires the stages into the daemon and owns its lifecycle.
+ *
+ * Start-up checks everything it can before taking a message — config, rules, who we are (STS),
+ * the queue (GetQueueAttributes), the DynamoDB table — and fails with a DaemonStartError naming
+ * what is wrong. `stop()` stops polling at once, lets in-flight objects finish (or hands their
+ * messages back) within `shutdown.graceSeconds`, then drains the sinks, closes the ledger and
+ * the health server.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
+import { Deduplicator } from './alert/dedup.js';
+import type { DedupStore } from './alert/dedup-store.js';
+import { DynamoDbDedupStore } from './alert/dynamodb-dedup-store.js';
+import { DynamoDbLedger } from './alert/dynamodb-ledger.js';
+import type { DeliveryLedger } from './alert/ledger.js';
+import { MemoryDeliveryLedger } from './alert/ledger-memory.js';
+import { MemoryDedupStore } from './alert/memory-dedup-store.js';
+import type { Config, SqsConfig } from './config/index.js';
+import { RuleEngine } from './detect/engine.js';
+import { loadRules } from './detect/loader.js';
+import type { CompiledRule } from './detect/rule.js';
+import { RuleErrorLog } from './detect/rule-errors.js';
+import { S3ObjectReader } from './ingest/s3-object-reader.js';
+import { createOwnReadPredicate, ownUserAgent, resolveSelfIdentity } from './ingest/self-identity.js';
+import { SqsConsumer } from './ingest/sqs/index.js';
+import { createLogger, type Logger } from './observe/logger.js';
+import { createMetrics, type Metrics } from './observe/metrics.js';
+import { ObserveServer } from './observe/server.js';
+import {
+  createMessageHandler,
+  ObjectProcessor,
+  ReplayDeduplicator,
+  UndeliveredAlerts,
+} from './pipeline/index.js';
+import { createSinks, Dispatcher, type SinkDeps } from './sinks/index.js';
+
+export interface DaemonOptions {
+  /** Default: JSON on stderr at `log.level`. */
+  logger?: Logger;
+  /** Default: a fresh catalogue with the process metrics. */
+  metrics?: Metrics;
+  /** Where the stdout sink writes; process.stdout by default. */
+  stdout?: Writable;
+  /** HTTP client of the webhook/Slack/PagerDuty sinks; global fetch by default. */
+  fetch?: SinkDeps['fetch'];
+}
+
+export interface DaemonHandle {
+  /** Graceful stop (idempotent): resolves once everything is drained and closed. */
+  stop(reason?: string): Promise<void>;
+  /** Resolves when the daemon has stopped. */
+  done: Promise<void>;
+  /** What /readyz answers: polling and every sink healthy. */
+  ready(): boolean;
+  /** Port of the health and metrics server. */
+  port: number;
+}
+
+/**
+ * - `config`: the configuration or the rules cannot work (exit code 2);
+ * - `unreachable`: AWS (STS, SQS, DynamoDB) could not be reached or refused us (exit code 1).
+ */
+export class DaemonStartError extends Error {
+  readonly code = 'ERR_DAEMON_START';
+  constructor(
+    readonly kind: 'config' | 'unreachable',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DaemonStartError';
+  }
+}
+
+/** Things to close on stop, or when start-up fails half way; closed in reverse order. */
+type Closer = () => Promise<void> | void;
+
+export async function startDaemon(config: Config, options: DaemonOptions = {}): Promise<DaemonHandle> {
+  const sqsConfig = config.sqs;
+  if (!sqsConfig)
+    throw new DaemonStartError('config', 'the config has no sqs section: run needs sqs.queueUrl');
+  const logger = options.logger ?? createLogger({ level: config.log.level });
+  const metrics = options.metrics ?? createMetrics({ defaultMetrics: true });
+  const closers: Closer[] = [];
+  try {
+    return await start(config, sqsConfig, { ...options, logger, metrics }, closers);
+  } catch (err) {
+    await closeAll(closers, logger);
+    if (err instanceof DaemonStartError) throw err;
+    throw new DaemonStartError('unreachable', `start-up failed: ${describe(err)}`, { cause: err });
+  }
+}
+
+async function start(
+  config: Config,
+  sqsConfig: SqsConfig,
+  options: DaemonOptions & { logger: Logger; metrics: Metrics },
+  closers: Closer[],
+): Promise<DaemonHandle> {
+  const { logger, metrics } = options;
+  const rules = await loadDaemonRules(config, logger);
+  const region = resolveRegion(sqsConfig);
+  const version = packageVersion();
+
+  // Who we are, so that our own GetObject calls in the logs never raise alerts (a feedback loop).
+  const sts = new STSClient({ region });
+  closers.push(() => sts.destroy());
+  const identity = await resolveSelfIdentity(sts).catch((err: unknown) => {
+    throw new DaemonStartError('unreachable', `sts:GetCallerIdentity failed: ${describe(err)}`, {
+      cause: err,
+    });
+  });
+  logger.info({ identity: identity.arn, version }, 'resolved own identity');
+
+  const { store, ledger } = await createStores(config, region, closers);
+  const sinks = createSinks(config.sinks, { stdout: options.stdout, fetch: options.fetch });
+  const dispatcher = new Dispatcher({ sinks, ledger, metrics, logger });
+  closers.push(() => dispatcher.close());
+
+  const errors = new RuleErrorLog(metrics, logger);
+  const reader = new S3ObjectReader({
+    metrics,
+    logger,
+    defaultRegion: config.s3.region ?? region,
+    endpoint: config.s3.endpoint,
+    forcePathStyle: config.s3.forcePathStyle,
+    userAgent: ownUserAgent(version),
+  });
+  closers.push(() => reader.close());
+  const processor = new ObjectProcessor({
+    reader,
+    engine: new RuleEngine({ rules, metrics, logger, errors }),
+    dedup: new Deduplicator({ store, metrics, errors }),
+    dispatcher,
+    metrics,
+    logger,
+    isOwnRead: createOwnReadPredicate(identity),
+    undelivered: new UndeliveredAlerts(),
+    replayDedup: () => new ReplayDeduplicator({ store, metrics, errors }),
+  });
+
+  const sqs = new SQSClient({ region, endpoint: sqsConfig.endpoint });
+  closers.push(() => sqs.destroy());
+  const consumer = new SqsConsumer({
+    client: sqs,
+    queueUrl: sqsConfig.queueUrl,
+    handler: createMessageHandler(processor),
+    metrics,
+    logger,
+    waitTimeSeconds: sqsConfig.waitTimeSeconds,
+    maxMessages: sqsConfig.maxMessages,
+    visibilityTimeoutSeconds: sqsConfig.visibilityTimeoutSeconds,
+    visibilityHeartbeatSeconds: sqsConfig.visibilityHeartbeatSeconds,
+    concurrency: sqsConfig.concurrency,
+    maxInFlightSeconds: sqsConfig.maxInFlightSeconds,
+    maxReceiveCount: sqsConfig.maxReceiveCount,
+    poisonMessages: sqsConfig.poisonMessages,
+    retryVisibilitySeconds: sqsConfig.retryVisibilitySeconds,
+    filter: { keyPrefixes: config.s3.keyPrefixes, ignoreBuckets: config.s3.ignoreBuckets },
+  });
+
+  const ready = () => consumer.isHealthy() && dispatcher.healthy;
+  const server = new ObserveServer({
+    port: config.server.port,
+    host: config.server.host,
+    metrics,
+    logger,
+    readiness: () => ({
+      ready: ready(),
+      checks: {
+        sqs: consumer.isHealthy() ? 'polling' : `not polling (${consumer.status().state})`,
+        sinks: dispatcher.healthy ? 'healthy' : 'a sink reports itself unhealthy',
+      },
+    }),
+  });
+  const { port } = await server.start().catch((err: unknown) => {
+    throw new DaemonStartError('config', `cannot serve on port ${config.server.port}: ${describe(err)}`, {
+      cause: err,
+    });
+  });
+  closers.push(() => server.stop());
+
+  await consumer.start().catch((err: unknown) => {
+    throw new DaemonStartError('unreachable', describe(err), { cause: err });
+  });
+  // Polling stops first of all on stop(); the closers run after it, in reverse order.
+  const graceMs = config.shutdown.graceSeconds * 1000;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  let stopping: Promise<void> | undefined;
+  const stop = (reason = 'stop requested'): Promise<void> => {
+    stopping ??= (async () => {
+      const deadline = Date.now() + graceMs;
+      logger.info({ reason, graceSeconds: config.shutdown.graceSeconds }, 'stopping');
+      await consumer.stop({ deadline });
+      // Deliveries of objects that finished are given what is left of the grace period; close()
+      // then abandons the rest (they stay in no ledger, so their messages bring them back).
+      await raceDeadline(dispatcher.drain(), deadline);
+      await closeAll(closers, logger);
+      logger.info('stopped');
+      resolveDone();
+    })();
+    return stopping;
+  };
+  logger.info(
+    { queueUrl: sqsConfig.queueUrl, port, rules: rules.filter((r) => r.enabled).length, sinks: sinks.length },
+    's3-sentinel daemon started',
+  );
+  return { stop, done, ready, port };
+}
+
+/** The rules of the config; invalid ones are logged and skipped; none enabled is an error. */
+async function loadDaemonRules(config: Config, logger: Logger): Promise<CompiledRule[]> {
+  const { builtin, paths, settings, disabled } = config.rules;
+  const loaded = await loadRules({ builtin, paths, settings });
+  for (const problem of loaded.problems)
+    logger.error({ file: problem.file, problem: problem.message }, 'invalid rule skipped');
+  const off = new Set(disabled);
+  for (const id of off)
+    if (!loaded.rules.some((rule) => rule.id === id))
+      logger.warn({ rule: id }, 'rules.disabled names a rule that is not loaded');
+  const rules = loaded.rules.map((rule) => (off.has(rule.id) ? { ...rule, enabled: false } : rule));
+  if (!rules.some((rule) => rule.enabled)) {
+    const why = loaded.problems.length > 0 ? ` (${loaded.problems.length} invalid rule files)` : '';
+    throw new DaemonStartError(
+      'config',
+      `no enabled rules to run${why}: check rules.builtin, rules.paths and rules.disabled`,
+    );
+  }
+  return rules;
+}
+
+/** One table for both: dedup counters under `dedup#…`, ledger records under `ledger#…`. */
+async function createStores(
+  config: Config,
+  region: string,
+  closers: Closer[],
+): Promise<{ store: DedupStore; ledger: DeliveryLedger }> {
+  const { dedup } = config;
+  if (dedup.store === 'memory' || !dedup.dynamodb) {
+    const store = new MemoryDedupStore({ maxEntries: dedup.maxEntries });
+    const ledger = new MemoryDeliveryLedger();
+    closers.push(
+      () => store.close(),
+      () => ledger.close(),
+    );
+    return { store, ledger };
+  }
+  const { tableName, endpoint } = dedup.dynamodb;
+  const client = new DynamoDBClient({ region: dedup.dynamodb.region ?? region, endpoint });
+  closers.push(() => client.destroy());
+  const store = new DynamoDbDedupStore({ client, tableName });
+  const ledger = new DynamoDbLedger({ client, tableName });
+  closers.push(
+    () => store.close(),
+    () => ledger.close(),
+  );
+  // A read the ledger makes anyway: proves the table exists and we may use it.
+  await ledger.get('start-up-check', 'start-up-check').catch((err: unknown) => {
+    throw new DaemonStartError('unreachable', `DynamoDB table ${tableName}: ${describe(err)}`, {
+      cause: err,
+    });
+  });
+  return { store, ledger };
+}
+
+const QUEUE_URL_REGION = /^https:\/\/sqs[.-]([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//;
+
+/** sqs.region, else the region in an AWS queue URL, else the environment's. */
+export function resolveRegion(sqs: Pick<SqsConfig, 'region' | 'queueUrl'>, env = process.env): string {
+  const region =
+    sqs.region ?? QUEUE_URL_REGION.exec(sqs.queueUrl)?.[1] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region)
+    throw new DaemonStartError('config', 'cannot tell the AWS region: set sqs.region or AWS_REGION');
+  return region;
+}
+
+/** The package version, sent in our user agent (`s3-sentinel/<version>`). */
+function packageVersion(): string {
+  // src/daemon.ts and dist/daemon.js both sit one level below the package root.
+  const file = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'package.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+async function closeAll(closers: Closer[], logger: Logger): Promise<void> {
+  for (const close of closers.splice(0).reverse()) {
+    try {
+      await close();
+    } catch (err) {
+      logger.error({ err }, 'error while shutting down');
+    }
+  }
+}
+
+async function raceDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>(
+    (resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))),
+  );
+  try {
+    await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
