@@ -1,65 +1,111 @@
 import type { Command } from 'commander';
-import { scanLocalPaths, type ScanCounts } from '../detect/scan.js';
+import { ConfigError, formatIssue, loadConfig, type Config } from '../config/index.js';
+import { ScanSourceError, type ScanCounts } from '../detect/scan.js';
 import { LocalInputError } from '../ingest/local-files.js';
+import type { SourceRef } from '../logs/event.js';
 import { createLogger } from '../observe/logger.js';
-import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
-import { addRulesOption, loadRulesReporting } from './rule-options.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { addRulesOption } from './rule-options.js';
+import { runScan, type SinkTally } from './scan-session.js';
 
 /** Parse errors printed one by one before the rest are only counted. */
 const MAX_REPORTED_PARSE_ERRORS = 20;
 const PROGRESS_INTERVAL_MS = 500;
 
-export function summaryLine(counts: ScanCounts, seconds: number): string {
+export function summaryLine(counts: ScanCounts, seconds: number, deliveries: SinkTally[] = []): string {
+  const unreadable = counts.inputErrors > 0 ? `, ${counts.inputErrors} unreadable` : '';
+  const sinks = deliveries
+    .map(
+      (d) =>
+        `${d.sink} ${d.delivered} delivered / ${d.alreadyDelivered} already delivered / ${d.failed} failed`,
+    )
+    .join(', ');
   return (
     `scan: ${counts.lines} lines, ${counts.records} records, ${counts.parseErrors + counts.tooLong} parse errors, ` +
     `${counts.ruleErrors} rule errors, ${counts.matches} matches, ${counts.alerts} alerts, ` +
-    `${counts.suppressed} suppressed (${counts.inputs} inputs, ${seconds.toFixed(1)} s)`
+    `${counts.suppressed} suppressed (${counts.inputs} inputs${unreadable}, ${seconds.toFixed(1)} s)` +
+    (sinks ? `; deliveries: ${sinks}` : '')
   );
 }
 
-/** `s3-sentinel scan [--rules DIR]… PATH…`: alerts as JSON lines on stdout. */
+function where(source: SourceRef): string {
+  return 'file' in source ? source.file : `s3://${source.bucket}/${source.key}`;
+}
+
+interface ScanCliOptions {
+  rules: string[];
+  config?: string;
+}
+
+/**
+ * `s3-sentinel scan [--rules DIR]… [--config FILE] PATH…`: alerts to the config's sinks, or as JSON
+ * lines on stdout. Exit 0; 1 when a delivery failed or an input could not be read; 2 for a bad
+ * config or a path that does not exist (or an S3 prefix that cannot be listed).
+ */
 export function registerScan(program: Command): void {
   addRulesOption(program.command('scan'))
-    .description('evaluate the rules over access log files (or - for stdin) and print alerts as JSON lines')
-    .argument('<paths...>', 'files, directories (recursive) or - for stdin; gzip is detected')
-    .action(async (paths: string[], options: { rules: string[] }) => {
+    .description(
+      'evaluate the rules over access logs (files, - for stdin, s3://bucket/prefix) and deliver the alerts',
+    )
+    .option(
+      '-c, --config <file>',
+      'YAML config: rules, dedup ledger and sinks (default: JSON lines on stdout)',
+    )
+    .argument(
+      '<paths...>',
+      'files, directories (recursive), - for stdin, or s3://bucket/prefix; gzip is detected',
+    )
+    .action(async (paths: string[], options: ScanCliOptions) => {
       const started = performance.now();
       // `scan … | head` closes stdout early: stop quietly, as other Unix tools do.
       process.stdout.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'EPIPE') process.exit(EXIT_OK);
         throw err;
       });
-      const { rules } = await loadRulesReporting(options.rules);
+      let config: Config | undefined;
+      if (options.config !== undefined) {
+        try {
+          config = await loadConfig(options.config);
+        } catch (err) {
+          if (!(err instanceof ConfigError)) throw err;
+          process.stderr.write(
+            `s3-sentinel: ${err.origin} is not a valid config:\n${err.issues.map((i) => `  ${formatIssue(i)}\n`).join('')}`,
+          );
+          process.exitCode = EXIT_USAGE;
+          return;
+        }
+      }
+      // Delivery failures are logged (sink, status, the destination's error text — never its URL).
       const logger = createLogger({ level: 'warn' });
       const progress = process.stderr.isTTY;
       let lastProgress = 0;
       let reported = 0;
-      const stdout: string[] = [];
-      const writeAlerts = () => {
-        if (stdout.length > 0) process.stdout.write(stdout.splice(0).join(''));
-      };
       try {
-        const counts = await scanLocalPaths({
+        const result = await runScan({
           paths,
-          rules,
+          config,
+          rulePaths: options.rules,
           logger,
-          emit: (alert) => stdout.push(`${JSON.stringify(alert)}\n`),
+          onRuleProblem: (problem) =>
+            process.stderr.write(`invalid rule: ${problem.file}: ${problem.message}\n`),
           onParseError: (error, source) => {
             if (reported++ < MAX_REPORTED_PARSE_ERRORS) {
-              process.stderr.write(
-                `${'file' in source ? source.file : source.key}:${source.line}: ${error.message}\n`,
-              );
+              process.stderr.write(`${where(source)}:${source.line}: ${error.message}\n`);
             } else if (reported === MAX_REPORTED_PARSE_ERRORS + 1) {
               process.stderr.write('further parse errors are counted but not shown\n');
             }
           },
           onTooLong: (source, bytes) => {
             process.stderr.write(
-              `${'file' in source ? source.file : source.key}:${source.line}: line of ${bytes} bytes is too long, skipped\n`,
+              `${where(source)}:${source.line}: line of ${bytes} bytes is too long, skipped\n`,
             );
           },
+          onInputError: (name, error) => {
+            // S3 errors name the object themselves; others (a corrupt gzip stream) need it added.
+            const text = error.message.includes(name) ? error.message : `${name}: ${error.message}`;
+            process.stderr.write(`${text}; skipped\n`);
+          },
           onProgress: (counts) => {
-            writeAlerts();
             if (!progress) return;
             const now = performance.now();
             if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
@@ -67,13 +113,14 @@ export function registerScan(program: Command): void {
             process.stderr.write(`\r${counts.lines} lines, ${counts.alerts} alerts…`);
           },
         });
-        writeAlerts();
         if (progress) process.stderr.write('\r\x1b[K');
-        process.stderr.write(`${summaryLine(counts, (performance.now() - started) / 1000)}\n`);
-        process.exitCode = EXIT_OK;
+        const seconds = (performance.now() - started) / 1000;
+        process.stderr.write(`${summaryLine(result.counts, seconds, result.deliveries)}\n`);
+        const failed = result.deliveries.some((d) => d.failed > 0) || result.counts.inputErrors > 0;
+        process.exitCode = failed ? EXIT_FAILED : EXIT_OK;
       } catch (err) {
-        writeAlerts();
-        if (err instanceof LocalInputError) {
+        if (progress) process.stderr.write('\r\x1b[K');
+        if (err instanceof LocalInputError || err instanceof ScanSourceError) {
           process.stderr.write(`s3-sentinel scan: ${err.message}\n`);
           process.exitCode = EXIT_USAGE;
           return;

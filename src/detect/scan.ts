@@ -1,13 +1,13 @@
 /**
- * The core of `s3-sentinel scan`, usable without the CLI: local files (or stdin) → lines → parse →
- * rules → dedup → `emit(alert)`. Returns the counts the summary line reports.
+ * The core of `s3-sentinel scan`, usable without the CLI: inputs (local files, stdin, `s3://`
+ * prefixes) → lines → parse → rules → dedup → `emit(alert)`. Returns the counts the summary line
+ * reports. Delivery is the caller's: see src/cli/scan-session.ts for the sinks of a config.
  */
 import type { Alert } from '../alert/alert.js';
 import { Deduplicator } from '../alert/dedup.js';
 import type { DedupStore } from '../alert/dedup-store.js';
 import { MemoryDedupStore } from '../alert/memory-dedup-store.js';
 import { forEachLine } from '../ingest/decode.js';
-import { listLocalInputs } from '../ingest/local-files.js';
 import type { SourceRef } from '../logs/event.js';
 import type { ParseError } from '../logs/s3-access/index.js';
 import type { Logger } from '../observe/logger.js';
@@ -16,23 +16,42 @@ import { RuleEngine } from './engine.js';
 import { LinePipeline, type PipelineCounts } from './line-pipeline.js';
 import type { CompiledRule } from './rule.js';
 import { RuleErrorLog } from './rule-errors.js';
+import { isS3Path, scanInputs, type S3InputOptions } from './scan-inputs.js';
+
+export { ScanSourceError, type S3InputOptions } from './scan-inputs.js';
 
 export interface ScanOptions {
+  /** Files, directories (recursive), `-` for stdin, `s3://bucket/prefix`; in this order. */
   paths: string[];
   rules: readonly CompiledRule[];
+  /** Receives each alert once, as dedup opens it. */
   emit: (alert: Alert) => void;
+  /**
+   * Awaited after every chunk read, before reading on: lets whoever receives the alerts push back
+   * (a bounded delivery queue), so that a slow sink slows the scan instead of filling memory.
+   */
+  backpressure?: () => Promise<void>;
+  /** Required when a path is an `s3://` URL. */
+  s3?: S3InputOptions;
   /** Defaults to a fresh in-memory store. */
   store?: DedupStore;
   metrics?: Metrics;
   logger?: Logger;
   onParseError?: (error: ParseError, source: SourceRef) => void;
   onTooLong?: (source: SourceRef, bytes: number) => void;
+  /**
+   * An input that could not be read, or stopped being readable (S3 AccessDenied, a corrupt gzip
+   * stream): the scan goes on with the next input. Lines read before the failure still count.
+   */
+  onInputError?: (name: string, error: Error) => void;
   /** Called after every chunk read, for progress displays. */
   onProgress?: (counts: ScanCounts) => void;
 }
 
 export interface ScanCounts extends PipelineCounts {
   inputs: number;
+  /** Inputs that could not be read to the end. */
+  inputErrors: number;
   bytes: number;
   ruleErrors: number;
 }
@@ -46,38 +65,55 @@ class CountingRuleErrors extends RuleErrorLog {
   }
 }
 
-export async function scanLocalPaths(options: ScanOptions): Promise<ScanCounts> {
-  const errors = new CountingRuleErrors(options.metrics, options.logger);
-  const engine = new RuleEngine({ rules: options.rules, metrics: options.metrics, errors });
+/**
+ * Scans every input in order. Throws LocalInputError (a local path does not exist) or
+ * ScanSourceError (a bad `s3://` URL, a prefix that cannot be listed); any other unreadable input
+ * is reported through `onInputError` and counted.
+ */
+export async function scan(options: ScanOptions): Promise<ScanCounts> {
+  const { metrics } = options;
+  const errors = new CountingRuleErrors(metrics, options.logger);
+  const engine = new RuleEngine({ rules: options.rules, metrics, errors });
   const store = options.store ?? new MemoryDedupStore();
-  const dedup = new Deduplicator({ store, metrics: options.metrics, errors });
+  const dedup = new Deduplicator({ store, metrics, errors });
   const pipeline = new LinePipeline({
     engine,
     dedup,
     emit: options.emit,
-    metrics: options.metrics,
+    metrics,
     onParseError: options.onParseError,
     onTooLong: options.onTooLong,
   });
-  const totals = { inputs: 0, bytes: 0 };
+  const totals = { inputs: 0, inputErrors: 0, bytes: 0 };
   const snapshot = (): ScanCounts => ({ ...pipeline.counts, ...totals, ruleErrors: errors.count });
+  const afterChunk = async () => {
+    await pipeline.flush();
+    await options.backpressure?.();
+    options.onProgress?.(snapshot());
+  };
   try {
-    for await (const input of listLocalInputs(options.paths)) {
+    for await (const input of scanInputs(options.paths, options.s3)) {
       totals.inputs++;
-      const file = input.name;
-      const result = await forEachLine(
-        input.open(),
-        pipeline.sinkFor((line) => ({ file, line })),
-        {
-          afterChunk: async () => {
-            await pipeline.flush();
-            options.onProgress?.(snapshot());
-          },
-        },
-      );
-      totals.bytes += result.bytes;
-      options.metrics?.lines.inc(result.lines);
-      options.metrics?.bytes.inc(result.bytes);
+      const fromS3 = isS3Path(input.name);
+      const linesBefore = pipeline.counts.lines;
+      try {
+        const result = await forEachLine(await input.open(), pipeline.sinkFor(input.sourceOf), {
+          afterChunk,
+        });
+        totals.bytes += result.bytes;
+        metrics?.bytes.inc(result.bytes);
+        if (fromS3) metrics?.objects.inc({ outcome: 'processed' });
+      } catch (err) {
+        // Alerts opened by the lines read so far are kept: they are as real as any other.
+        await pipeline.flush();
+        totals.inputErrors++;
+        if (fromS3) metrics?.objects.inc({ outcome: 'read-failed' });
+        const error = err instanceof Error ? err : new Error(String(err));
+        if (options.onInputError) options.onInputError(input.name, error);
+        else options.logger?.error({ input: input.name, err: error }, 'input could not be read');
+      } finally {
+        metrics?.lines.inc(pipeline.counts.lines - linesBefore);
+      }
     }
     await pipeline.flush();
   } finally {
@@ -85,3 +121,6 @@ export async function scanLocalPaths(options: ScanOptions): Promise<ScanCounts> 
   }
   return snapshot();
 }
+
+/** @deprecated Kept for callers written before `scan` read S3: same as `scan`. */
+export const scanLocalPaths = scan;

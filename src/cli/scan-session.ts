@@ -1,0 +1,224 @@
+/**
+ * `scan` with delivery: a config's rules, sinks and delivery ledger around the detect core
+ * (src/detect/scan.ts). Every alert is dispatched as dedup opens it; the scan ends when every
+ * dispatch has settled, and reports per sink what was delivered, already delivered, or failed.
+ *
+ * Dedup counting is always in memory, for this scan's lines only, whatever `dedup.store` says. The
+ * alert id depends only on rule, dedup string and window, so a re-scan opens the same alerts again
+ * and the delivery ledger (DynamoDB when `dedup.store` is `dynamodb`) sends each only to sinks that
+ * lack it: a re-scan after a failed delivery retries just that delivery. Counting in the shared
+ * table instead would make a re-scan open nothing — losing what failed — and would add a
+ * backfill's matches to the daemon's counts of the same lines.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import { DynamoDbLedger } from '../alert/dynamodb-ledger.js';
+import type { DeliveryLedger } from '../alert/ledger.js';
+import { MemoryDeliveryLedger } from '../alert/ledger-memory.js';
+import { MemoryDedupStore } from '../alert/memory-dedup-store.js';
+import { validateConfig, type Config } from '../config/index.js';
+import { loadRules, type RuleProblem } from '../detect/loader.js';
+import type { CompiledRule } from '../detect/rule.js';
+import { scan, type ScanCounts, type ScanOptions } from '../detect/scan.js';
+import { isS3Path, S3_READ_AHEAD } from '../detect/scan-inputs.js';
+import { S3ObjectReader } from '../ingest/s3-object-reader.js';
+import { ownUserAgent } from '../ingest/self-identity.js';
+import type { Logger } from '../observe/logger.js';
+import { createMetrics, type Metrics } from '../observe/metrics.js';
+import { createSinks, Dispatcher, type DispatchOutcome, type SinkDeps } from '../sinks/index.js';
+
+/** Alerts in delivery at once; the scan stops reading while there are more. */
+export const MAX_PENDING_DISPATCHES = 256;
+/** Region for S3 when neither `s3.region` nor the environment names one. */
+const FALLBACK_REGION = 'us-east-1';
+
+export interface ScanSessionOptions {
+  paths: string[];
+  /** The `--config` file's contents; without one: built-in rules, alerts as JSON lines on stdout. */
+  config?: Config;
+  /** `--rules DIR`…, added to the config's `rules.paths`. */
+  rulePaths?: string[];
+  /** Kept across scans so that a re-scan delivers nothing new; default: per `dedup.store`. */
+  ledger?: DeliveryLedger;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Where the stdout sink writes; process.stdout by default. */
+  stdout?: Writable;
+  fetch?: SinkDeps['fetch'];
+  /** Reading `s3://` paths: credentials (default chain otherwise), read-ahead, page size. */
+  s3?: { credentials?: S3ClientConfig['credentials']; readAhead?: number; pageSize?: number };
+  /** Environment for the S3 region fallback (AWS_REGION, AWS_DEFAULT_REGION). */
+  env?: NodeJS.ProcessEnv;
+  onRuleProblem?: (problem: RuleProblem) => void;
+  onParseError?: ScanOptions['onParseError'];
+  onTooLong?: ScanOptions['onTooLong'];
+  onInputError?: ScanOptions['onInputError'];
+  onProgress?: ScanOptions['onProgress'];
+}
+
+/** What one sink got from this scan. */
+export interface SinkTally {
+  sink: string;
+  delivered: number;
+  /** Skipped: the ledger says an earlier dispatch delivered it. */
+  alreadyDelivered: number;
+  /** Refused by the destination, or retries ran out. */
+  failed: number;
+}
+
+export interface ScanResult {
+  counts: ScanCounts;
+  /** One entry per configured sink, in config order. */
+  deliveries: SinkTally[];
+  /** Rule files that did not load (each also passed to `onRuleProblem`). */
+  ruleProblems: number;
+}
+
+/** Scans `paths` and delivers every alert to the config's sinks; resolves once all are settled. */
+export async function runScan(options: ScanSessionOptions): Promise<ScanResult> {
+  const config = options.config ?? validateConfig({});
+  const metrics = options.metrics ?? createMetrics();
+  const { logger } = options;
+  const { rules, problems } = await loadScanRules(config, options.rulePaths ?? []);
+  for (const problem of problems) options.onRuleProblem?.(problem);
+
+  const closers: Array<() => unknown> = [];
+  try {
+    const ledger = options.ledger ?? createLedger(config, options.env ?? process.env, closers);
+    const sinks = createSinks(config.sinks, { stdout: options.stdout, fetch: options.fetch });
+    const dispatcher = new Dispatcher({ sinks, ledger, metrics, logger });
+    closers.push(() => dispatcher.close());
+    const tally = new DeliveryTally(sinks.map((sink) => sink.name));
+    const pending = new Set<Promise<void>>();
+    const dispatch = (alert: Parameters<Dispatcher['dispatch']>[0]) => {
+      const delivery = dispatcher.dispatch(alert).then((outcome) => tally.add(outcome));
+      pending.add(delivery);
+      void delivery.finally(() => pending.delete(delivery));
+    };
+    const backpressure = async () => {
+      while (pending.size >= MAX_PENDING_DISPATCHES) await Promise.race(pending);
+    };
+
+    let reader: S3ObjectReader | undefined;
+    if (options.paths.some(isS3Path)) {
+      reader = createReader(config, metrics, logger, options);
+      closers.push(() => reader?.close());
+    }
+    let counts: ScanCounts;
+    try {
+      counts = await scan({
+        paths: options.paths,
+        rules,
+        emit: dispatch,
+        backpressure,
+        store: new MemoryDedupStore({ maxEntries: config.dedup.maxEntries }),
+        s3: reader && {
+          reader,
+          readAhead: options.s3?.readAhead ?? S3_READ_AHEAD,
+          pageSize: options.s3?.pageSize,
+        },
+        metrics,
+        logger,
+        onParseError: options.onParseError,
+        onTooLong: options.onTooLong,
+        onInputError: options.onInputError,
+        onProgress: options.onProgress,
+      });
+    } finally {
+      // Also when the scan stopped half way: what was opened is delivered before we return.
+      await dispatcher.drain();
+      await Promise.all(pending);
+    }
+    return { counts, deliveries: tally.bySink(), ruleProblems: problems.length };
+  } finally {
+    for (const close of closers.reverse()) await close();
+  }
+}
+
+/** Counts dispatch outcomes per sink. */
+export class DeliveryTally {
+  readonly #bySink = new Map<string, SinkTally>();
+
+  constructor(sinkNames: readonly string[]) {
+    for (const sink of sinkNames)
+      this.#bySink.set(sink, { sink, delivered: 0, alreadyDelivered: 0, failed: 0 });
+  }
+
+  add(outcome: DispatchOutcome): void {
+    for (const [sink, result] of Object.entries(outcome.sinks)) {
+      const tally = this.#bySink.get(sink);
+      if (!tally) continue;
+      if (result === 'delivered') tally.delivered++;
+      else if (result === 'skipped-already-delivered') tally.alreadyDelivered++;
+      else tally.failed++;
+    }
+  }
+
+  bySink(): SinkTally[] {
+    return [...this.#bySink.values()].map((tally) => ({ ...tally }));
+  }
+}
+
+/**
+ * The config's rules plus `extraPaths`; the ids in `rules.disabled` are loaded but never run.
+ * A disabled id that names no loaded rule is reported as a problem (a typo would otherwise leave
+ * a noisy rule running unnoticed).
+ */
+export async function loadScanRules(
+  config: Pick<Config, 'rules'>,
+  extraPaths: readonly string[],
+): Promise<{ rules: CompiledRule[]; problems: RuleProblem[] }> {
+  const { builtin, paths, settings, disabled } = config.rules;
+  const loaded = await loadRules({ builtin, paths: [...paths, ...extraPaths], settings });
+  const off = new Set(disabled);
+  const problems = [...loaded.problems];
+  for (const id of off) {
+    if (!loaded.rules.some((rule) => rule.id === id))
+      problems.push({ file: 'rules.disabled', message: `"${id}" names no loaded rule` });
+  }
+  const rules = loaded.rules.map((rule) => (off.has(rule.id) ? { ...rule, enabled: false } : rule));
+  return { rules, problems };
+}
+
+/** Memory, or the DynamoDB table of `dedup.dynamodb` (the daemon's ledger: shared with it). */
+function createLedger(config: Config, env: NodeJS.ProcessEnv, closers: Array<() => unknown>): DeliveryLedger {
+  const { dedup } = config;
+  if (dedup.store === 'memory' || !dedup.dynamodb) return new MemoryDeliveryLedger();
+  const { tableName, endpoint } = dedup.dynamodb;
+  const client = new DynamoDBClient({ region: dedup.dynamodb.region ?? regionOf(config, env), endpoint });
+  closers.push(() => client.destroy());
+  return new DynamoDbLedger({ client, tableName });
+}
+
+function createReader(
+  config: Config,
+  metrics: Metrics,
+  logger: Logger,
+  options: ScanSessionOptions,
+): S3ObjectReader {
+  return new S3ObjectReader({
+    metrics,
+    logger,
+    defaultRegion: regionOf(config, options.env ?? process.env),
+    endpoint: config.s3.endpoint,
+    forcePathStyle: config.s3.forcePathStyle,
+    credentials: options.s3?.credentials,
+    userAgent: ownUserAgent(packageVersion()),
+  });
+}
+
+/** `s3.region`, else the environment's, else us-east-1 (ListObjectsV2 then needs the bucket there). */
+function regionOf(config: Config, env: NodeJS.ProcessEnv): string {
+  return config.s3.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? FALLBACK_REGION;
+}
+
+/** The package version, for our user agent (`s3-sentinel/<version>`). */
+function packageVersion(): string {
+  // src/cli/ and dist/cli/ both sit two levels below the package root.
+  const file = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
