@@ -23,7 +23,7 @@ import { MemoryDeliveryLedger } from './alert/ledger-memory.js';
 import { MemoryDedupStore } from './alert/memory-dedup-store.js';
 import type { Config, SqsConfig } from './config/index.js';
 import { RuleEngine } from './detect/engine.js';
-import { loadRules } from './detect/loader.js';
+import { loadConfiguredRules } from './detect/configured-rules.js';
 import type { CompiledRule } from './detect/rule.js';
 import { RuleErrorLog } from './detect/rule-errors.js';
 import { S3ObjectReader } from './ingest/s3-object-reader.js';
@@ -217,20 +217,14 @@ async function start(
 
 /** The rules of the config; invalid ones are logged and skipped; none enabled is an error. */
 async function loadDaemonRules(config: Config, logger: Logger): Promise<CompiledRule[]> {
-  const { builtin, paths, settings, disabled } = config.rules;
-  const loaded = await loadRules({ builtin, paths, settings });
-  for (const problem of loaded.problems)
+  const { rules, problems } = await loadConfiguredRules(config.rules);
+  for (const problem of problems)
     logger.error({ file: problem.file, problem: problem.message }, 'invalid rule skipped');
-  const off = new Set(disabled);
-  for (const id of off)
-    if (!loaded.rules.some((rule) => rule.id === id))
-      logger.warn({ rule: id }, 'rules.disabled names a rule that is not loaded');
-  const rules = loaded.rules.map((rule) => (off.has(rule.id) ? { ...rule, enabled: false } : rule));
   if (!rules.some((rule) => rule.enabled)) {
-    const why = loaded.problems.length > 0 ? ` (${loaded.problems.length} invalid rule files)` : '';
+    const why = problems.length > 0 ? ` (${problems.length} rule problems)` : '';
     throw new DaemonStartError(
       'config',
-      `no enabled rules to run${why}: check rules.builtin, rules.paths and rules.disabled`,
+      `no enabled rules to run${why}: check rules.builtin, rules.paths, rules.enabled and rules.disabled`,
     );
   }
   return rules;

@@ -43,6 +43,8 @@ export interface EndToEndFigures extends EndToEndOptions {
   lines: number;
   bytes: number;
   seconds: number;
+  /** CPU time of this process over the same span: the daemon and fauxqs together. */
+  cpuSeconds: number;
   objectsPerSecond: number;
   linesPerSecond: number;
   alerts: number;
@@ -168,6 +170,7 @@ export async function measureEndToEnd(fixture: Fixture, concurrency: number): Pr
   try {
     const expected = fixture.keys.length;
     const started = process.hrtime.bigint();
+    const cpuBefore = process.cpuUsage();
     await sendNotifications(fixture, queue);
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     while ((await counter(metrics.objects)) < expected || !isDrained(emulator.queueDepth(queue.queueName))) {
@@ -175,6 +178,7 @@ export async function measureEndToEnd(fixture: Fixture, concurrency: number): Pr
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpu = process.cpuUsage(cpuBefore);
     const lines = await counter(metrics.lines);
     const wanted = expected * fixture.linesPerObject;
     // A fast wrong answer is no answer: every line must have been read.
@@ -186,6 +190,7 @@ export async function measureEndToEnd(fixture: Fixture, concurrency: number): Pr
       lines,
       bytes: fixture.bytes,
       seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       objectsPerSecond: expected / seconds,
       linesPerSecond: lines / seconds,
       alerts,
@@ -224,7 +229,7 @@ export function e2eOptionsFromArgs(): { objects: number; linesPerObject: number;
 
 export function describeFigures(f: EndToEndFigures): string {
   const n = (value: number) => Math.round(value).toLocaleString('en-US');
-  return `concurrency ${f.concurrency}: ${f.objects} objects × ${n(f.linesPerObject)} lines in ${f.seconds.toFixed(2)} s → ${f.objectsPerSecond.toFixed(1)} objects/s, ${n(f.linesPerSecond)} lines/s, ${(f.bytes / 1e6 / f.seconds).toFixed(1)} MB/s, ${f.alerts} alerts`;
+  return `concurrency ${f.concurrency}: ${f.objects} objects × ${n(f.linesPerObject)} lines in ${f.seconds.toFixed(2)} s → ${f.objectsPerSecond.toFixed(1)} objects/s, ${n(f.linesPerSecond)} lines/s, ${(f.bytes / 1e6 / f.seconds).toFixed(1)} MB/s; CPU ${f.cpuSeconds.toFixed(2)} s (${n(f.lines / f.cpuSeconds)} lines per CPU-second); ${f.alerts} alerts`;
 }
 
 /**

@@ -21,8 +21,8 @@ import type { DeliveryLedger } from '../alert/ledger.js';
 import { MemoryDeliveryLedger } from '../alert/ledger-memory.js';
 import { MemoryDedupStore } from '../alert/memory-dedup-store.js';
 import { validateConfig, type Config } from '../config/index.js';
-import { loadRules, type RuleProblem } from '../detect/loader.js';
-import type { CompiledRule } from '../detect/rule.js';
+import { loadConfiguredRules } from '../detect/configured-rules.js';
+import type { RuleProblem } from '../detect/loader.js';
 import { scan, type ScanCounts, type ScanOptions } from '../detect/scan.js';
 import { isS3Path, S3_READ_AHEAD } from '../detect/scan-inputs.js';
 import { S3ObjectReader } from '../ingest/s3-object-reader.js';
@@ -83,7 +83,7 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
   const config = options.config ?? validateConfig({});
   const metrics = options.metrics ?? createMetrics();
   const { logger } = options;
-  const { rules, problems } = await loadScanRules(config, options.rulePaths ?? []);
+  const { rules, problems } = await loadConfiguredRules(config.rules, options.rulePaths ?? []);
   for (const problem of problems) options.onRuleProblem?.(problem);
 
   const closers: Array<() => unknown> = [];
@@ -161,27 +161,6 @@ export class DeliveryTally {
   bySink(): SinkTally[] {
     return [...this.#bySink.values()].map((tally) => ({ ...tally }));
   }
-}
-
-/**
- * The config's rules plus `extraPaths`; the ids in `rules.disabled` are loaded but never run.
- * A disabled id that names no loaded rule is reported as a problem (a typo would otherwise leave
- * a noisy rule running unnoticed).
- */
-export async function loadScanRules(
-  config: Pick<Config, 'rules'>,
-  extraPaths: readonly string[],
-): Promise<{ rules: CompiledRule[]; problems: RuleProblem[] }> {
-  const { builtin, paths, settings, disabled } = config.rules;
-  const loaded = await loadRules({ builtin, paths: [...paths, ...extraPaths], settings });
-  const off = new Set(disabled);
-  const problems = [...loaded.problems];
-  for (const id of off) {
-    if (!loaded.rules.some((rule) => rule.id === id))
-      problems.push({ file: 'rules.disabled', message: `"${id}" names no loaded rule` });
-  }
-  const rules = loaded.rules.map((rule) => (off.has(rule.id) ? { ...rule, enabled: false } : rule));
-  return { rules, problems };
 }
 
 /** Memory, or the DynamoDB table of `dedup.dynamodb` (the daemon's ledger: shared with it). */

@@ -92,6 +92,8 @@ export const RulesSchema = z.strictObject({
   paths: z.array(z.string().min(1)).default([]),
   /** Rule ids that are loaded but never run. */
   disabled: z.array(z.string().min(1)).default([]),
+  /** Rule ids shipped with `Enabled: false` (site-specific ones) to run anyway. */
+  enabled: z.array(z.string().min(1)).default([]),
   /** Site-specific settings read by rules (allowlists, bucket lists), keyed by setting name. */
   settings: z.record(z.string(), z.unknown()).default({}),
 });

@@ -19,7 +19,7 @@ describe('defaults', () => {
   it('fills every section from an empty file, with stdout as the only sink', () => {
     const config = parseConfig('', { env: {} });
     expect(config.sqs).toBeUndefined();
-    expect(config.rules).toEqual({ builtin: true, paths: [], disabled: [], settings: {} });
+    expect(config.rules).toEqual({ builtin: true, paths: [], disabled: [], enabled: [], settings: {} });
     expect(config.dedup).toEqual({ store: 'memory', maxEntries: 100_000 });
     expect(config.sinks).toEqual([{ type: 'stdout', name: 'stdout' }]);
     expect(config.server).toEqual({ port: 9090 });

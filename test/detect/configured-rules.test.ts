@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfiguredRules } from '../../src/detect/configured-rules.js';
+
+const base = { builtin: true, paths: [], settings: {}, disabled: [], enabled: [] };
+const enabledIds = (rules: { id: string; enabled: boolean }[]) =>
+  rules.filter((r) => r.enabled).map((r) => r.id);
+
+describe('loadConfiguredRules', () => {
+  it('runs the built-in pack as shipped: site-specific rules stay off', async () => {
+    const { rules, problems } = await loadConfiguredRules(base);
+    expect(problems).toEqual([]);
+    expect(enabledIds(rules)).toContain('AWS.S3.ServerAccess.Insecure');
+    expect(enabledIds(rules)).not.toContain('AWS.S3.ServerAccess.IPWhitelist');
+  });
+
+  it('switches rules on with rules.enabled and off with rules.disabled', async () => {
+    const { rules, problems } = await loadConfiguredRules({
+      ...base,
+      enabled: ['AWS.S3.ServerAccess.IPWhitelist'],
+      disabled: ['AWS.S3.ServerAccess.Insecure'],
+    });
+    expect(problems).toEqual([]);
+    expect(enabledIds(rules)).toContain('AWS.S3.ServerAccess.IPWhitelist');
+    expect(enabledIds(rules)).not.toContain('AWS.S3.ServerAccess.Insecure');
+  });
+
+  it('reports ids that name no rule, and keeps a rule in both lists off', async () => {
+    const { rules, problems } = await loadConfiguredRules({
+      ...base,
+      enabled: ['No.Such.Rule', 'S3Sentinel.S3.DeprecatedTLS'],
+      disabled: ['Typo.Rule', 'S3Sentinel.S3.DeprecatedTLS'],
+    });
+    expect(problems.map((p) => `${p.file}: ${p.message}`)).toEqual([
+      'rules.enabled: "No.Such.Rule" names no loaded rule',
+      'rules.enabled: "S3Sentinel.S3.DeprecatedTLS" is also in rules.disabled; it stays off',
+      'rules.disabled: "Typo.Rule" names no loaded rule',
+    ]);
+    expect(enabledIds(rules)).not.toContain('S3Sentinel.S3.DeprecatedTLS');
+  });
+
+  it('loads nothing built in when builtin is false', async () => {
+    const { rules } = await loadConfiguredRules({ ...base, builtin: false });
+    expect(rules).toEqual([]);
+  });
+});
