@@ -19,12 +19,14 @@ export class InFlightMessage {
     const onAbort = () => this.controller.abort(parentSignal.reason);
     if (parentSignal.aborted) onAbort();
     else parentSignal.addEventListener('abort', onAbort, { once: true });
-    this.controller.signal.addEventListener(
-      'abort',
-      () => parentSignal.removeEventListener('abort', onAbort),
-      { once: true },
-    );
+    // The parent signal lives as long as the consumer runs: without this, every message would
+    // leave a listener on it for good (a leak, and Node's MaxListenersExceededWarning).
+    this.dispose = () => parentSignal.removeEventListener('abort', onAbort);
+    this.controller.signal.addEventListener('abort', this.dispose, { once: true });
   }
+
+  /** Detaches from the parent signal; call once the message has left the consumer. */
+  readonly dispose: () => void;
 
   get signal(): AbortSignal {
     return this.controller.signal;

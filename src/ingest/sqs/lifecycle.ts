@@ -238,6 +238,7 @@ export class SqsConsumer {
   }
 
   private release(current: Run, entry: InFlightMessage): void {
+    entry.dispose();
     if (current.inFlight.delete(entry)) this.options.metrics.messagesInFlight.dec();
   }
 

@@ -69,7 +69,10 @@ export async function processMessage(entry: InFlightMessage, deps: ProcessorDeps
   const outcome = await runHandler(entry, parsed.refs, deps, log);
   if (!entry.claim()) return; // handed back by shutdown meanwhile
   if (outcome === 'done') {
-    await acker.delete(message);
+    // Not awaited: the delete waits up to batchDelayMs for others to share its batch, and holding
+    // the concurrency slot meanwhile would idle a low-concurrency consumer. The acker tracks the
+    // batch, and stop() flushes it before the consumer reports stopped.
+    void acker.delete(message);
   } else if (options.retryVisibilitySeconds !== undefined) {
     await acker.changeVisibility([message], options.retryVisibilitySeconds, outcome);
   } else {
