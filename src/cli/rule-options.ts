@@ -5,7 +5,7 @@ import { loadRules, type LoadedRules } from '../detect/loader.js';
 export function addRulesOption(command: Command): Command {
   return command.option(
     '--rules <dir>',
-    'extra rule directory or file (repeatable); the built-in pack is always loaded',
+    'extra rule directory or file (repeatable); added to the built-in pack (which a config can turn off with rules.builtin: false)',
     (value: string, previous: string[]) => [...previous, value],
     [] as string[],
   );
