@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, formatIssue, loadConfig, type Config } from '../config/index.js';
-import { DaemonStartError, startDaemon, type DaemonHandle } from '../daemon.js';
+import type { DaemonHandle } from '../daemon.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
 /** Exit codes of a process ended by a second signal: 128 + the signal number, as shells report. */
@@ -19,6 +19,9 @@ export function registerRun(program: Command): void {
     .action(async (options: { config: string }) => {
       const config = await loadRunConfig(options.config);
       if (!config) return;
+      // Loaded here, not at the top: the daemon pulls in the AWS SDK, which every other command
+      // would otherwise pay for at start-up (about half a second).
+      const { DaemonStartError, startDaemon } = await import('../daemon.js');
       let daemon: DaemonHandle;
       try {
         daemon = await startDaemon(config);

@@ -14,9 +14,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import { DynamoDbLedger } from '../alert/dynamodb-ledger.js';
 import type { DeliveryLedger } from '../alert/ledger.js';
 import { MemoryDeliveryLedger } from '../alert/ledger-memory.js';
 import { MemoryDedupStore } from '../alert/memory-dedup-store.js';
@@ -25,8 +23,7 @@ import { loadConfiguredRules } from '../detect/configured-rules.js';
 import type { RuleProblem } from '../detect/loader.js';
 import { scan, type ScanCounts, type ScanOptions } from '../detect/scan.js';
 import { isS3Path, S3_READ_AHEAD } from '../detect/scan-inputs.js';
-import { S3ObjectReader } from '../ingest/s3-object-reader.js';
-import { ownUserAgent } from '../ingest/self-identity.js';
+import type { S3ObjectReader } from '../ingest/s3-object-reader.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { createSinks, Dispatcher, type DispatchOutcome, type SinkDeps } from '../sinks/index.js';
@@ -88,7 +85,7 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
 
   const closers: Array<() => unknown> = [];
   try {
-    const ledger = options.ledger ?? createLedger(config, options.env ?? process.env, closers);
+    const ledger = options.ledger ?? (await createLedger(config, options.env ?? process.env, closers));
     const sinks = createSinks(config.sinks, { stdout: options.stdout, fetch: options.fetch });
     const dispatcher = new Dispatcher({ sinks, ledger, metrics, logger });
     closers.push(() => dispatcher.close());
@@ -105,7 +102,7 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
 
     let reader: S3ObjectReader | undefined;
     if (options.paths.some(isS3Path)) {
-      reader = createReader(config, metrics, logger, options);
+      reader = await createReader(config, metrics, logger, options);
       closers.push(() => reader?.close());
     }
     let counts: ScanCounts;
@@ -163,22 +160,37 @@ export class DeliveryTally {
   }
 }
 
+// The AWS SDK takes most of a second to load: a scan of local files with a memory ledger, the
+// common case, never loads it (see `npm run bench -- --scan`, timed as a whole process).
+
 /** Memory, or the DynamoDB table of `dedup.dynamodb` (the daemon's ledger: shared with it). */
-function createLedger(config: Config, env: NodeJS.ProcessEnv, closers: Array<() => unknown>): DeliveryLedger {
+async function createLedger(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  closers: Array<() => unknown>,
+): Promise<DeliveryLedger> {
   const { dedup } = config;
   if (dedup.store === 'memory' || !dedup.dynamodb) return new MemoryDeliveryLedger();
+  const [{ DynamoDBClient }, { DynamoDbLedger }] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('../alert/dynamodb-ledger.js'),
+  ]);
   const { tableName, endpoint } = dedup.dynamodb;
   const client = new DynamoDBClient({ region: dedup.dynamodb.region ?? regionOf(config, env), endpoint });
   closers.push(() => client.destroy());
   return new DynamoDbLedger({ client, tableName });
 }
 
-function createReader(
+async function createReader(
   config: Config,
   metrics: Metrics,
   logger: Logger,
   options: ScanSessionOptions,
-): S3ObjectReader {
+): Promise<S3ObjectReader> {
+  const [{ S3ObjectReader }, { ownUserAgent }] = await Promise.all([
+    import('../ingest/s3-object-reader.js'),
+    import('../ingest/self-identity.js'),
+  ]);
   return new S3ObjectReader({
     metrics,
     logger,

@@ -12,8 +12,8 @@ import { stat } from 'node:fs/promises';
 import type { ByteSource } from '../ingest/decode.js';
 import { listLocalInputs, LocalInputError, STDIN_NAME } from '../ingest/local-files.js';
 import type { ObjectRef } from '../ingest/notifications.js';
-import { classifyS3Error, type S3ObjectReader } from '../ingest/s3-object-reader.js';
-import { listObjects, parseS3Url, S3UrlError, type S3Location } from '../ingest/s3-prefix-lister.js';
+import type { S3ObjectReader } from '../ingest/s3-object-reader.js';
+import { parseS3Url, S3UrlError, type S3Location } from '../ingest/s3-url.js';
 import type { SourceRef } from '../logs/event.js';
 
 export interface ScanInput {
@@ -134,6 +134,11 @@ async function* listOrFail(
   options: S3InputOptions,
   signal: AbortSignal,
 ): AsyncIterable<ObjectRef> {
+  // Imported here so that scanning local files never loads the AWS SDK (about a second).
+  const [{ listObjects }, { classifyS3Error }] = await Promise.all([
+    import('../ingest/s3-prefix-lister.js'),
+    import('../ingest/s3-object-reader.js'),
+  ]);
   const client = options.reader.clientFor(options.region);
   try {
     yield* listObjects(client, location, { pageSize: options.pageSize, region: options.region, signal });

@@ -4,22 +4,9 @@
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { ObjectRef } from './notifications.js';
+import type { S3Location } from './s3-url.js';
 
-export interface S3Location {
-  bucket: string;
-  prefix: string;
-}
-
-export class S3UrlError extends Error {
-  readonly code = 'ERR_S3_URL';
-}
-
-/** Parses `s3://bucket` or `s3://bucket/prefix`; the prefix is taken literally (no decoding). */
-export function parseS3Url(url: string): S3Location {
-  const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(url);
-  if (!match?.[1]) throw new S3UrlError(`not an S3 URL (expected s3://bucket/prefix): ${url}`);
-  return { bucket: match[1], prefix: match[2] ?? '' };
-}
+export { parseS3Url, S3UrlError, type S3Location } from './s3-url.js';
 
 export interface ListOptions {
   /** Keys per page, 1–1000 (S3's maximum and default). */
