@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { parseConfig } from '../../src/config/index.js';
 import { evaluateIntrinsics, parameterValues, type Json } from '../../deploy/cloudformation/template.js';
 import { PSEUDO, SCENARIOS, validateTemplate } from '../../deploy/cloudformation/validate-template.js';
 import {
@@ -190,6 +191,34 @@ describe('ECS Fargate service', () => {
     expect(container().Command).toEqual([
       expect.stringContaining('exec node /app/dist/cli.js run --config /tmp/s3-sentinel.yaml'),
     ]);
+  });
+
+  it.each(Object.keys(SCENARIOS))('hands the daemon a config its own loader accepts: %s', (name) => {
+    const env = (container(name).Environment as { Name: string; Value: Json }[]).find(
+      (e) => e.Name === 'S3_SENTINEL_CONFIG',
+    )!;
+    const text = evaluateIntrinsics(env.Value, {
+      ...parameterValues(template, SCENARIOS[name]!),
+      ...PSEUDO,
+      NotificationQueue: 'https://sqs.eu-west-1.amazonaws.com/123456789012/s3-sentinel-notifications',
+      DedupTable: 's3-sentinel-DedupTable-ABC',
+    }) as string;
+    // The secrets ECS injects from Secrets Manager, as the container sees them.
+    const config = parseConfig(text, {
+      env: {
+        SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/x',
+        PAGERDUTY_ROUTING_KEY: 'r'.repeat(32),
+      },
+      origin: 'S3_SENTINEL_CONFIG',
+    });
+    expect(config.sqs?.queueUrl).toBe(
+      'https://sqs.eu-west-1.amazonaws.com/123456789012/s3-sentinel-notifications',
+    );
+    const secrets = (container(name).Secrets as { Name: string }[]).map((secret) => secret.Name).sort();
+    const sinkTypes = config.sinks.map((sink) => sink.type).filter((type) => type !== 'stdout');
+    expect(
+      sinkTypes.map((type) => (type === 'slack' ? 'SLACK_WEBHOOK_URL' : 'PAGERDUTY_ROUTING_KEY')).sort(),
+    ).toEqual(secrets);
   });
 
   it('never overlaps two tasks when dedup state lives in one task memory', () => {
