@@ -133,6 +133,7 @@ async function start(
     userAgent: ownUserAgent(version),
   });
   closers.push(() => reader.close());
+  const undelivered = new UndeliveredAlerts();
   const processor = new ObjectProcessor({
     reader,
     engine: new RuleEngine({ rules, metrics, logger, errors }),
@@ -141,7 +142,7 @@ async function start(
     metrics,
     logger,
     isOwnRead: createOwnReadPredicate(identity),
-    undelivered: new UndeliveredAlerts(),
+    undelivered,
     replayDedup: () => new ReplayDeduplicator({ store, metrics, errors }),
   });
 
@@ -160,6 +161,7 @@ async function start(
     concurrency: sqsConfig.concurrency,
     maxInFlightSeconds: sqsConfig.maxInFlightSeconds,
     maxReceiveCount: sqsConfig.maxReceiveCount,
+    exemptFromReceiveCap: (refs) => refs.some((ref) => undelivered.holds(ref)),
     poisonMessages: sqsConfig.poisonMessages,
     retryVisibilitySeconds: sqsConfig.retryVisibilitySeconds,
     filter: { keyPrefixes: config.s3.keyPrefixes, ignoreBuckets: config.s3.ignoreBuckets },

@@ -44,6 +44,11 @@ export class UndeliveredAlerts {
     return [...(this.byObject.get(objectKey(ref))?.values() ?? [])];
   }
 
+  /** Whether any alert is held for `ref`. */
+  holds(ref: ObjectRef): boolean {
+    return this.byObject.has(objectKey(ref));
+  }
+
   /** Number of alerts held, over all objects. */
   get size(): number {
     let total = 0;

@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '../../observe/logger.js';
 import type { Metrics } from '../../observe/metrics.js';
-import type { NotificationFilter } from '../notifications.js';
+import type { NotificationFilter, ObjectRef } from '../notifications.js';
 import type { MessageHandler } from './types.js';
 
 /** SQS limits the checks below are built from, so a message and its check cannot disagree. */
@@ -55,6 +55,12 @@ export interface SqsConsumerOptions {
    */
   maxReceiveCount?: number;
   /**
+   * True for objects whose earlier reads opened alerts that are still waiting for a sink. Their
+   * messages are exempt from `maxReceiveCount`: the cap is for messages that cannot be processed,
+   * not for destinations that are down, and deleting them would drop those alerts.
+   */
+  exemptFromReceiveCap?: (refs: readonly ObjectRef[]) => boolean;
+  /**
    * `delete`: remove poison messages at once (counted and logged). `dead-letter`: hand them back
    * (visibility 0) so the queue's redrive policy moves them to its dead-letter queue.
    */
@@ -73,8 +79,12 @@ export interface SqsConsumerOptions {
 }
 
 export type ResolvedSqsConsumerOptions = Readonly<
-  Required<Omit<SqsConsumerOptions, 'maxReceiveCount' | 'retryVisibilitySeconds' | 'filter'>> &
-    Pick<SqsConsumerOptions, 'maxReceiveCount' | 'retryVisibilitySeconds'> & { filter: NotificationFilter }
+  Required<
+    Omit<SqsConsumerOptions, 'maxReceiveCount' | 'retryVisibilitySeconds' | 'filter' | 'exemptFromReceiveCap'>
+  > &
+    Pick<SqsConsumerOptions, 'maxReceiveCount' | 'retryVisibilitySeconds' | 'exemptFromReceiveCap'> & {
+      filter: NotificationFilter;
+    }
 >;
 
 export class SqsOptionsError extends Error {

@@ -23,7 +23,13 @@ export async function processMessage(entry: InFlightMessage, deps: ProcessorDeps
   const log = logger.child({ messageId: message.messageId, receiveCount: message.receiveCount });
   const parsed = parseNotification(message.body, options.filter);
 
-  if (options.maxReceiveCount !== undefined && message.receiveCount > options.maxReceiveCount) {
+  const overCap = options.maxReceiveCount !== undefined && message.receiveCount > options.maxReceiveCount;
+  if (overCap && parsed.kind === 'objects' && options.exemptFromReceiveCap?.(parsed.refs)) {
+    log.warn(
+      { maxReceiveCount: options.maxReceiveCount, objects: describe(parsed.refs) },
+      'message exceeded maxReceiveCount but still holds undelivered alerts; processing it again',
+    );
+  } else if (overCap) {
     metrics.messagesPoison.inc({ reason: 'receive-count-exceeded' });
     log.error(
       {

@@ -293,6 +293,30 @@ describe('SqsConsumer against fauxqs: retries, caps and visibility', () => {
     expect(await metricValue(metrics.messagesPoison, { reason: 'receive-count-exceeded' })).toBe(1);
   });
 
+  it('exempts from the receive cap a message whose objects still hold undelivered alerts', async () => {
+    const queue = fauxqs.createQueue();
+    let sinkUp = false;
+    let held = true;
+    const handler = async () => {
+      if (!sinkUp) return 'retry' as const;
+      held = false; // delivered at last
+      return 'done' as const;
+    };
+    const { calls, metrics } = await startConsumer(queue, handler, {
+      maxReceiveCount: 2,
+      retryVisibilitySeconds: 0,
+      // Stands in for the daemon's UndeliveredAlerts: alerts are held until they are delivered.
+      exemptFromReceiveCap: (refs) => held && refs.some((ref) => ref.key === 'alerts-held'),
+    });
+    await send(queue, s3Notification({ bucket: 'logs', encodedKey: 'alerts-held' }));
+    await waitFor(() => calls.length >= 4, 'the message to come back past the cap');
+    sinkUp = true;
+    await waitFor(() => isEmpty(queue), 'the message to be deleted once its alerts are delivered');
+    expect(calls.length).toBeGreaterThan(2);
+    expect(await metricValue(metrics.messagesPoison, { reason: 'receive-count-exceeded' })).toBe(0);
+    expect(await metricValue(metrics.messagesDeleted)).toBe(1);
+  });
+
   it('extends visibility while a slow handler works, so the message is not delivered twice', async () => {
     const queue = fauxqs.createQueue();
     const { calls, metrics } = await startConsumer(
