@@ -39,7 +39,7 @@ export async function postJson(
     await response.body?.cancel().catch(() => undefined);
     return { ok: true, statusClass, status: response.status };
   }
-  const text = await response.text().catch(() => '');
+  const text = await readErrorText(response);
   return {
     ok: false,
     retryable: isRetryableStatus(response.status),
@@ -49,6 +49,9 @@ export async function postJson(
     error: `HTTP ${response.status}${text ? `: ${text.trim().slice(0, ERROR_TEXT_MAX_CHARS)}` : ''}`,
   };
 }
+
+/** Bytes of an error response body we read at most. */
+const ERROR_BODY_MAX_BYTES = 4096;
 
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status === 408 || status >= 500;
@@ -93,4 +96,28 @@ export function parseRetryAfter(header: string | null, nowMs = Date.now()): numb
   if (/^\d+$/.test(text)) return Number(text) * 1000;
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+/**
+ * The start of an error body: enough for Slack's `no_service` or PagerDuty's error list. Read up to
+ * a few KiB and cancel the rest — a misbehaving receiver must not make us buffer gigabytes.
+ */
+async function readErrorText(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < ERROR_BODY_MAX_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // A body that fails midway still gives the status; the text is a courtesy.
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, ERROR_BODY_MAX_BYTES).toString('utf8');
 }

@@ -11,6 +11,13 @@ export type SendResult =
       ok: false;
       /** Worth trying again: network errors, timeouts, 429, 5xx. */
       retryable: boolean;
+      /**
+       * With `retryable: false`: not worth retrying now, but not the alert's fault either — the
+       * destination is misconfigured or gone (Slack 403/404/410, an unwritable file). The alert
+       * stays pending (not settled), so its SQS message comes back and is delivered once an
+       * operator fixes the sink, rather than being dropped.
+       */
+      holdForRedelivery?: boolean;
       statusClass: StatusClass;
       status?: number;
       /** The destination asked us to wait this long (Retry-After). */

@@ -41,9 +41,12 @@ describe('file sink', () => {
     expect(lines.map((line) => JSON.parse(line))).toEqual([...first, ...second]);
   });
 
-  it('fails permanently when the directory does not exist', async () => {
+  it('keeps alerts pending, without retrying now, when the directory does not exist', async () => {
     const d = dispatcherFor([{ type: 'file', path: join(tmpdir(), 'no-such-dir-s3s', 'x', 'alerts.jsonl') }]);
-    expect((await d.dispatch(makeAlert())).sinks).toEqual({ file: 'failed-permanent' });
+    expect(await d.dispatch(makeAlert())).toMatchObject({
+      sinks: { file: 'failed-retryable' },
+      settled: false,
+    });
     expect(d.healthy).toBe(false);
     await d.close();
   });

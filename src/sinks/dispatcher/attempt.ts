@@ -43,6 +43,13 @@ export async function deliverWithRetry(options: DeliverOptions): Promise<Deliver
       statusClass: result.statusClass,
       error: result.error,
     };
+    if (!result.retryable && result.holdForRedelivery) {
+      logger.error(
+        { ...context, healthy: sink.healthy() },
+        'destination refuses alerts until it is fixed; not retrying now, the alert stays pending',
+      );
+      return 'failed-retryable';
+    }
     if (!result.retryable) {
       logger.error({ ...context, healthy: sink.healthy() }, 'delivery failed permanently; not retrying');
       return 'failed-permanent';

@@ -4,6 +4,7 @@ import type { Logger } from '../../observe/logger.js';
 import type { Metrics } from '../../observe/metrics.js';
 import { REQUEST_TIMEOUT_MS } from '../common-config.js';
 import type { Sink } from '../sink.js';
+import { LRUCache } from 'lru-cache';
 import { SinkLane } from './lane.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 
@@ -14,6 +15,9 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
  * - `failed-permanent`: the destination refused it (e.g. 400) now or earlier; retrying cannot help;
  * - `failed-retryable`: retries ran out (or we are shutting down); dispatch it again later.
  */
+/** Permanent refusals remembered per process (see #refused). */
+const REFUSED_MEMORY = 10_000;
+
 export type SinkOutcome = 'delivered' | 'skipped-already-delivered' | 'failed-permanent' | 'failed-retryable';
 
 export interface DispatchOutcome {
@@ -52,6 +56,12 @@ export class Dispatcher {
   readonly #logger: Logger;
   /** Same alert dispatched again while the first dispatch is still running: join it. */
   readonly #inFlight = new Map<string, Promise<SinkOutcome>>();
+  /**
+   * Alerts a sink refused for good (e.g. 400), remembered in this process only so a redelivery
+   * does not resend them. Not written to the ledger: that outlives the process, and an operator who
+   * fixes the cause and re-scans must get those alerts delivered.
+   */
+  readonly #refused = new LRUCache<string, true>({ max: REFUSED_MEMORY });
   readonly #abort = new AbortController();
   #closed = false;
 
@@ -154,12 +164,14 @@ export class Dispatcher {
       return undefined;
     });
     if (recorded === 'delivered') return 'skipped-already-delivered';
-    if (recorded === 'failed-permanent') return 'failed-permanent';
+    const key = `${sink.name}\u0000${alert.alertId}`;
+    if (recorded === 'failed-permanent' || this.#refused.has(key)) return 'failed-permanent';
     if (this.#closed) return 'failed-retryable';
 
     const lane = this.#lanes.get(sink.name) as SinkLane;
     const result = await lane.submit(alert);
-    if (result !== 'failed-retryable') {
+    if (result === 'failed-permanent') this.#refused.set(key, true);
+    if (result === 'delivered') {
       await this.#ledger.record(alert.alertId, sink.name, result).catch((err: unknown) => {
         this.#logger.warn({ sink: sink.name, alertId: alert.alertId, err }, 'delivery ledger write failed');
       });

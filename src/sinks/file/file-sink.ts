@@ -17,6 +17,7 @@ export class FileSink implements Sink {
   readonly delivery;
   #handle: Promise<FileHandle> | undefined;
   #healthy = true;
+  #writing: { alerts: Alert[]; result: Promise<SendResult> } | undefined;
 
   constructor(private readonly config: FileSinkConfig & { name: string }) {
     this.name = config.name;
@@ -30,6 +31,24 @@ export class FileSink implements Sink {
   }
 
   async send(alerts: Alert[]): Promise<SendResult> {
+    // An append cannot be cancelled: after a timeout the dispatcher retries while the abandoned
+    // write still lands. Wait for it, and if it was this very batch, its result is the answer —
+    // appending again would duplicate every line.
+    const previous = this.#writing;
+    if (previous) {
+      const result = await previous.result;
+      if (previous.alerts === alerts) return result;
+    }
+    const result = this.#append(alerts);
+    this.#writing = { alerts, result };
+    try {
+      return await result;
+    } finally {
+      if (this.#writing?.result === result) this.#writing = undefined;
+    }
+  }
+
+  async #append(alerts: Alert[]): Promise<SendResult> {
     const text = alerts.map((alert) => `${JSON.stringify(alert)}\n`).join('');
     try {
       this.#handle ??= open(this.config.path, 'a');
@@ -41,9 +60,12 @@ export class FileSink implements Sink {
       const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
       this.#handle = undefined;
       this.#healthy = false;
+      const permanent = PERMANENT_FS_ERRORS.has(code);
       return {
         ok: false,
-        retryable: !PERMANENT_FS_ERRORS.has(code),
+        retryable: !permanent,
+        // A wrong path or permission is the operator's to fix; the alerts wait for it.
+        holdForRedelivery: permanent,
         statusClass: 'error',
         error: `write failed: ${code}`,
       };
@@ -55,6 +77,7 @@ export class FileSink implements Sink {
   }
 
   async close(): Promise<void> {
+    await this.#writing?.result;
     const pending = this.#handle;
     this.#handle = undefined;
     if (!pending) return;

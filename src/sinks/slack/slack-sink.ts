@@ -45,7 +45,10 @@ export class SlackSink implements Sink {
       signal,
     });
     if (result.ok) this.#healthy = true;
-    else if (result.status !== undefined && GONE_STATUSES.has(result.status)) this.#healthy = false;
+    else if (result.status !== undefined && GONE_STATUSES.has(result.status)) {
+      this.#healthy = false;
+      return { ...result, holdForRedelivery: true };
+    }
     return result;
   }
 
