@@ -29,7 +29,13 @@ export function boolField() {
 
 /** An http(s) URL. */
 export function httpUrlField() {
-  return z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+  return z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).refine((url) => {
+    // fetch refuses URLs with credentials in them; every delivery would fail as a "network
+    // error" and be retried forever. Say so at start-up instead (without echoing the URL).
+    if (!URL.canParse(url)) return true; // already reported by the URL check
+    const { username, password } = new URL(url);
+    return username === '' && password === '';
+  }, 'must not contain a user name or password (use headers for credentials)');
 }
 
 /** A non-empty string without surrounding whitespace (a stray space in a key is a classic mistake). */

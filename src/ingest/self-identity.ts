@@ -76,9 +76,22 @@ export function userAgentHasMarker(userAgent: string, product: string = USER_AGE
   return userAgent.split(/\s+/).some((token) => token.startsWith(prefix) && token.length > prefix.length);
 }
 
+/**
+ * The operations the daemon itself performs on log buckets. Anything else done with our identity
+ * and marker — a PUT, a DELETE, an ACL change — is not our read and must reach the rules: someone
+ * holding stolen task credentials can set any user agent.
+ */
+export const OWN_READ_OPERATIONS: ReadonlySet<string> = new Set([
+  'REST.GET.OBJECT',
+  'REST.HEAD.OBJECT',
+  'REST.GET.BUCKET',
+]);
+
 /** Builds the `isOwnRead(event)` predicate the pipeline uses to drop our own reads. */
 export function createOwnReadPredicate(identity: SelfIdentity): (event: LogEvent) => boolean {
   return (event) => {
+    const operation = event.get('operation');
+    if (typeof operation !== 'string' || !OWN_READ_OPERATIONS.has(operation)) return false;
     const requester = event.get('requester');
     const userAgent = event.get('useragent');
     return (

@@ -184,3 +184,18 @@ describe('example configs', () => {
     );
   });
 });
+
+describe('sink URLs', () => {
+  it('rejects credentials in a URL, naming the key but not echoing the secret', () => {
+    const text = 'sinks:\n  - { type: webhook, url: "https://user:hunter2@example.com/hook" }\n';
+    let message = '';
+    try {
+      parseConfig(text, { env: {} });
+    } catch (err) {
+      message = `${(err as Error).message}\n${JSON.stringify((err as { issues?: unknown }).issues)}`;
+    }
+    expect(message).toContain('sinks[0].url');
+    expect(message).toContain('must not contain a user name or password');
+    expect(message).not.toContain('hunter2');
+  });
+});

@@ -9,15 +9,16 @@ import {
 } from '../../src/ingest/self-identity.js';
 import { startFauxqsHarness, type FauxqsHarness } from '../helpers/fauxqs.js';
 
-/** A LogEvent over a plain record, with Panther's case-insensitive lookup. */
+/** A LogEvent over a plain record (a GetObject unless said otherwise), with case-insensitive lookup. */
 function event(fields: Record<string, unknown>): LogEvent {
-  const lower = new Map(Object.entries(fields).map(([k, v]) => [k.toLowerCase(), v]));
+  const record = { operation: 'REST.GET.OBJECT', ...fields };
+  const lower = new Map(Object.entries(record).map(([k, v]) => [k.toLowerCase(), v]));
   return {
     logType: 'AWS.S3ServerAccess',
     get: (field) => lower.get(field.toLowerCase()),
     eventTimeMs: undefined,
     source: undefined,
-    toJSON: () => fields,
+    toJSON: () => record,
   };
 }
 
@@ -29,6 +30,14 @@ describe('isOwnRead', () => {
 
   it('is true only when the requester is our role AND the user agent carries our marker', () => {
     expect(isOwnRead(event({ requester: ROLE, useragent: OUR_UA }))).toBe(true);
+  });
+
+  it('is false for anything but a read, even with our identity and marker (stolen credentials)', () => {
+    for (const operation of ['REST.PUT.OBJECT', 'REST.DELETE.OBJECT', 'REST.PUT.ACL', 'BATCH.DELETE.OBJECT'])
+      expect(isOwnRead(event({ requester: ROLE, useragent: OUR_UA, operation }))).toBe(false);
+    expect(isOwnRead(event({ requester: ROLE, useragent: OUR_UA, operation: 'REST.HEAD.OBJECT' }))).toBe(
+      true,
+    );
   });
 
   it('ignores the session name, which changes when role credentials refresh', () => {

@@ -73,3 +73,15 @@ describe('stdout sink', () => {
     ).toEqual(alerts);
   });
 });
+
+describe('stdout sink on a closed stream', () => {
+  it('survives the stream erroring (EPIPE) and fails its own sends instead of crashing', async () => {
+    const out = new PassThrough();
+    const d = dispatcherFor([{ type: 'stdout' }], out);
+    const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    out.emit('error', epipe); // would throw "Unhandled 'error' event" without the sink's listener
+    expect((await d.dispatch(makeAlert())).sinks).toEqual({ stdout: 'failed-permanent' });
+    expect(d.healthy).toBe(false);
+    await d.close();
+  });
+});

@@ -13,6 +13,7 @@ export class StdoutSink implements Sink {
   readonly name: string;
   readonly accepts: (alert: Alert) => boolean;
   readonly delivery;
+  #broken: NodeJS.ErrnoException | undefined;
 
   constructor(
     config: StdoutSinkConfig & { name: string },
@@ -25,25 +26,35 @@ export class StdoutSink implements Sink {
       requestTimeoutMs: config.requestTimeoutMs,
       retry: config.retry,
     };
+    // A closed stdout (the reader went away) emits 'error'; unhandled, it would kill the daemon
+    // and every other sink's work with it. Remember it and fail this sink's sends instead.
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      this.#broken ??= err;
+    });
   }
 
   async send(alerts: Alert[], signal: AbortSignal): Promise<SendResult> {
+    if (this.#broken) return writeFailure(this.#broken);
     const text = alerts.map((alert) => `${JSON.stringify(alert)}\n`).join('');
     try {
       await writeRespectingBackpressure(this.stream, text, signal);
       return { ok: true, statusClass: '2xx' };
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name;
-      // A closed pipe (`| head`) will not reopen: retrying cannot help.
-      return { ok: false, retryable: code !== 'EPIPE', statusClass: 'error', error: `write failed: ${code}` };
+      return writeFailure(err as NodeJS.ErrnoException);
     }
   }
 
   healthy(): boolean {
-    return !this.stream.destroyed;
+    return !this.#broken && !this.stream.destroyed;
   }
 
   async close(): Promise<void> {}
+}
+
+function writeFailure(err: NodeJS.ErrnoException): SendResult {
+  const code = err.code ?? err.name;
+  // A closed pipe (`| head`) will not reopen: retrying cannot help.
+  return { ok: false, retryable: code !== 'EPIPE', statusClass: 'error', error: `write failed: ${code}` };
 }
 
 function writeRespectingBackpressure(stream: Writable, text: string, signal: AbortSignal): Promise<void> {
