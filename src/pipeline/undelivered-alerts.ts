@@ -4,6 +4,11 @@ import type { ObjectRef } from '../ingest/notifications.js';
 
 /** Objects whose undelivered alerts are remembered; beyond this the oldest are forgotten. */
 export const DEFAULT_UNDELIVERED_OBJECTS = 10_000;
+/**
+ * Alerts remembered over all objects. Each carries its event (up to a line's 64 KiB), so the bound
+ * is on alerts, not objects: a long outage must not grow memory without limit.
+ */
+export const DEFAULT_UNDELIVERED_ALERTS = 20_000;
 
 /**
  * Alerts that were opened while reading an object but not delivered to every sink, kept until the
@@ -18,24 +23,45 @@ export const DEFAULT_UNDELIVERED_OBJECTS = 10_000;
  */
 export class UndeliveredAlerts {
   private readonly byObject: LRUCache<string, Map<string, Alert>>;
+  private total = 0;
+  /** Alerts forgotten because a bound was reached (each is a loss: its message will find none). */
+  evicted = 0;
 
-  constructor(maxObjects: number = DEFAULT_UNDELIVERED_OBJECTS) {
-    this.byObject = new LRUCache({ max: maxObjects });
+  constructor(
+    maxObjects: number = DEFAULT_UNDELIVERED_OBJECTS,
+    private readonly maxAlerts: number = DEFAULT_UNDELIVERED_ALERTS,
+  ) {
+    this.byObject = new LRUCache({
+      max: maxObjects,
+      dispose: (alerts, _key, reason) => {
+        this.total -= alerts.size;
+        if (reason === 'evict') this.evicted += alerts.size;
+      },
+    });
   }
 
   hold(ref: ObjectRef, alert: Alert): void {
     const key = objectKey(ref);
     let alerts = this.byObject.get(key);
     if (!alerts) this.byObject.set(key, (alerts = new Map()));
+    if (alerts.has(alert.alertId)) return;
     alerts.set(alert.alertId, alert);
+    this.total++;
+    // Oldest objects go first; the one just held stays (it is the most recently used).
+    while (this.total > this.maxAlerts && this.byObject.size > 1) {
+      const oldest = this.byObject.rkeys().next().value as string;
+      const dropped = this.byObject.get(oldest)?.size ?? 0;
+      this.byObject.delete(oldest);
+      this.evicted += dropped;
+    }
   }
 
   /** Forgets an alert once it is settled everywhere. */
   release(ref: ObjectRef, alertId: string): void {
     const key = objectKey(ref);
     const alerts = this.byObject.get(key);
-    if (!alerts) return;
-    alerts.delete(alertId);
+    if (!alerts || !alerts.delete(alertId)) return;
+    this.total--;
     if (alerts.size === 0) this.byObject.delete(key);
   }
 
@@ -51,9 +77,7 @@ export class UndeliveredAlerts {
 
   /** Number of alerts held, over all objects. */
   get size(): number {
-    let total = 0;
-    for (const alerts of this.byObject.values()) total += alerts.size;
-    return total;
+    return this.total;
   }
 }
 
