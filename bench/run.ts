@@ -7,6 +7,9 @@
  * on any machine. JavaScript runs on one core; only file reads use libuv's thread pool.
  * `lines/cpu-s` divides by the process's CPU time: steadier than wall time on a shared machine.
  * Options: --no-warmup skips the untimed warm-up pass.
+ *
+ * `npm run bench -- --scan [--runs 3] [--no-build]` instead times whole processes: the built
+ * `s3-sentinel scan` against bench/baseline-scan.mjs on the same file (see bench/scan.ts).
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,6 +21,7 @@ import { splitLines } from './cases/split-lines.js';
 import { endToEndCases } from './cases/e2e.js';
 import { naiveInsecureBaseline, parseRulesDedup } from './cases/rules.js';
 import { writeAccessLogFile } from './generate.js';
+import { runScanComparison } from './scan.js';
 
 // Register a case here: one line each. The first case named 'naive baseline' is the yardstick.
 const CASES: BenchCase[] = [
@@ -61,6 +65,14 @@ async function inputFile(): Promise<string> {
 const rssMb = () => process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
 
 const file = await inputFile();
+
+if (process.argv.includes('--scan')) {
+  const runs = Number(argument('--runs') ?? 3);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a positive integer');
+  await runScanComparison(file, { runs, build: !process.argv.includes('--no-build') });
+  process.exit(0); // the in-process cases below are not wanted in this mode
+}
+
 const only = argument('--cases')?.split(',');
 const cases = only ? CASES.filter((c) => only.includes(c.name)) : CASES;
 const fileMb = statSync(file).size / 1e6;
@@ -104,6 +116,13 @@ const parseRate = rates.get(parse.name);
 if (baseline !== undefined && parseRate !== undefined) {
   console.log(
     `parse / naive baseline: ${(parseRate / baseline).toFixed(1)}x (target ≥ 4x); parse ${Math.round(parseRate).toLocaleString('en-US')} lines/s (target ≥ 400,000)`,
+  );
+}
+const rulesRate = rates.get(parseRulesDedup.name);
+const rulesBaseline = rates.get(naiveInsecureBaseline.name);
+if (rulesRate !== undefined && rulesBaseline !== undefined) {
+  console.log(
+    `parse+rules+dedup / naive rules baseline: ${(rulesRate / rulesBaseline).toFixed(1)}x (target ≥ 3x); ${Math.round(rulesRate).toLocaleString('en-US')} lines/s (target about 500,000)`,
   );
 }
 console.log(`peak RSS: ${rssMb().toFixed(0)} MB`);

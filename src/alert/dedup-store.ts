@@ -13,6 +13,12 @@ export interface DedupStore {
    * slack for late events).
    */
   increment(key: string, windowStartMs: number, expiresAtMs: number): Promise<number>;
+  /**
+   * Optional: the same as `increment`, answered at once. A store that holds its counters in this
+   * process implements it, and the deduplicator then decides without a promise per match (a match
+   * can come from one line in ten). Must share its counters with `increment`.
+   */
+  incrementSync?(key: string, windowStartMs: number, expiresAtMs: number): number;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

@@ -47,27 +47,70 @@ export interface DeduplicatorOptions {
   lateEventSlackMs?: number;
 }
 
+/** `store.incrementSync`, when the store has one. */
+type SyncIncrement = (key: string, windowStartMs: number, expiresAtMs: number) => number;
+
 export class Deduplicator {
   private readonly emitted: LRUCache<string, true>;
   private readonly now: () => number;
   private readonly slackMs: number;
+  private readonly incrementSync: SyncIncrement | undefined;
 
   constructor(private readonly options: DeduplicatorOptions) {
     this.emitted = new LRUCache({ max: options.emittedIds ?? DEFAULT_EMITTED_IDS });
     this.now = options.now ?? Date.now;
     this.slackMs = options.lateEventSlackMs ?? DEFAULT_LATE_EVENT_SLACK_MS;
+    const { store } = options;
+    // The synchronous path is only sound when `offer` is ours: a subclass that overrides `offer`
+    // (e.g. the replay deduplicator) must see every match, so it keeps the promise path.
+    this.incrementSync =
+      store.incrementSync && this.offer === Deduplicator.prototype.offer
+        ? store.incrementSync.bind(store)
+        : undefined;
   }
 
   /** Counts one match; returns the alert when this match opens one, else null. */
   async offer(match: RuleMatch): Promise<Alert | null> {
-    const { rule, event, dedupString } = match;
-    const windowStartMs = windowStartOf(event.eventTimeMs ?? this.now(), rule.dedupPeriodMinutes);
-    const windowEndMs = windowStartMs + rule.dedupPeriodMinutes * 60_000;
+    const { rule, dedupString } = match;
+    const windowStartMs = this.windowOf(match);
     const count = await this.options.store.increment(
       dedupKey(rule.id, dedupString),
       windowStartMs,
-      windowEndMs + this.slackMs,
+      this.expiresAt(rule, windowStartMs),
     );
+    return this.decide(match, windowStartMs, count);
+  }
+
+  /**
+   * The same decision as `offer`, made at once when the store can count synchronously (the memory
+   * store): no promise, no microtask, and a suppressed repeat costs one map lookup. Otherwise (a
+   * shared store such as DynamoDB, or a subclass that overrides `offer`) the promise of `offer`.
+   * Callers on the hot path use this; `offer` keeps the async contract.
+   */
+  offerNow(match: RuleMatch): Alert | null | Promise<Alert | null> {
+    const incrementSync = this.incrementSync;
+    if (incrementSync === undefined) return this.offer(match);
+    const { rule, dedupString } = match;
+    const windowStartMs = this.windowOf(match);
+    const count = incrementSync(
+      dedupKey(rule.id, dedupString),
+      windowStartMs,
+      this.expiresAt(rule, windowStartMs),
+    );
+    return this.decide(match, windowStartMs, count);
+  }
+
+  private windowOf(match: RuleMatch): number {
+    return windowStartOf(match.event.eventTimeMs ?? this.now(), match.rule.dedupPeriodMinutes);
+  }
+
+  private expiresAt(rule: RuleMatch['rule'], windowStartMs: number): number {
+    return windowStartMs + rule.dedupPeriodMinutes * 60_000 + this.slackMs;
+  }
+
+  /** Given the count after this match, the alert it opens or null. */
+  private decide(match: RuleMatch, windowStartMs: number, count: number): Alert | null {
+    const { rule, dedupString } = match;
     // Only the match that reaches the threshold can open the alert; the id is hashed just for it.
     const alertId = count === rule.threshold ? alertIdFor(rule.id, dedupString, windowStartMs) : undefined;
     if (alertId === undefined || this.emitted.has(alertId)) {

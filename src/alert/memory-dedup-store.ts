@@ -8,19 +8,29 @@ export const DEFAULT_DEDUP_MAX_ENTRIES = 100_000;
  * Counters are not expired by `expiresAtMs`: windows are event time, not wall clock, so the LRU
  * bound is what keeps memory flat. An evicted counter restarts at 1; the deduplicator's record of
  * emitted alert ids keeps that from re-sending an alert.
+ *
+ * Synchronous at heart (`incrementSync`): the deduplicator uses that directly, so a match costs a
+ * map lookup rather than a promise; `increment` wraps it for callers of the async contract.
  */
 export class MemoryDedupStore implements DedupStore {
-  private readonly counters: LRUCache<string, number>;
+  // A mutable box per counter: a repeat is one `get` (which also refreshes its LRU position)
+  // and an increment, rather than a `get` and a `set`.
+  private readonly counters: LRUCache<string, { count: number }>;
 
   constructor(options: { maxEntries?: number } = {}) {
     this.counters = new LRUCache({ max: options.maxEntries ?? DEFAULT_DEDUP_MAX_ENTRIES });
   }
 
-  increment(key: string, windowStartMs: number, _expiresAtMs: number): Promise<number> {
+  incrementSync(key: string, windowStartMs: number, _expiresAtMs?: number): number {
     const slot = `${windowStartMs}\u0000${key}`;
-    const count = (this.counters.get(slot) ?? 0) + 1;
-    this.counters.set(slot, count);
-    return Promise.resolve(count);
+    const counter = this.counters.get(slot);
+    if (counter !== undefined) return ++counter.count;
+    this.counters.set(slot, { count: 1 });
+    return 1;
+  }
+
+  increment(key: string, windowStartMs: number, expiresAtMs: number): Promise<number> {
+    return Promise.resolve(this.incrementSync(key, windowStartMs, expiresAtMs));
   }
 
   get size(): number {

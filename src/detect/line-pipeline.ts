@@ -1,14 +1,20 @@
 /**
  * parse → detect → dedup for lines of S3 access logs, from any source: `scan` feeds it files and
  * stdin; the daemon can feed it S3 objects. The per-line path is synchronous (the line splitter's
- * callbacks are); only matches go through the asynchronous dedup store, and `flush()` — called
- * after each chunk — waits for those, which also bounds the work in flight.
+ * callbacks are). With the memory store dedup decides at once too; only a shared (async) store
+ * puts matches in flight, and `flush()` — called after each chunk — waits for those, which also
+ * bounds the work in flight.
  */
 import type { Alert } from '../alert/alert.js';
 import type { Deduplicator } from '../alert/dedup.js';
 import type { LineSink } from '../ingest/line-splitter.js';
 import type { LogEvent, SourceRef } from '../logs/event.js';
-import { isParseError, parseS3AccessLine, type ParseError } from '../logs/s3-access/index.js';
+import {
+  isParseError,
+  parseS3AccessLine,
+  parseS3AccessLineAt,
+  type ParseError,
+} from '../logs/s3-access/index.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { RuleEngine } from './engine.js';
 
@@ -51,7 +57,8 @@ export class LinePipeline {
   /** A sink for `forEachLine`; `sourceOf` says where line n came from. */
   sinkFor(sourceOf: (lineNo: number) => SourceRef): LineSink {
     return {
-      line: (text, lineNo) => this.line(text, sourceOf(lineNo)),
+      // The SourceRef is built lazily (by the record, or here for an error): most lines need none.
+      line: (text, lineNo) => this.handle(parseS3AccessLineAt(text, sourceOf, lineNo)),
       tooLong: (lineNo, bytes) => {
         this.counts.lines++;
         this.counts.tooLong++;
@@ -62,12 +69,16 @@ export class LinePipeline {
   }
 
   line(text: string, source: SourceRef): void {
+    this.handle(parseS3AccessLine(text, source));
+  }
+
+  private handle(event: LogEvent | ParseError): void {
     this.counts.lines++;
-    const event = parseS3AccessLine(text, source);
     if (isParseError(event)) {
       this.counts.parseErrors++;
       this.options.metrics?.parseErrors.inc();
-      this.options.onParseError?.(event, source);
+      // The parser always gives the error the line's source here.
+      this.options.onParseError?.(event, event.source!);
       return;
     }
     this.counts.records++;
@@ -76,18 +87,22 @@ export class LinePipeline {
     if (matches.length === 0) return;
     for (const match of matches) {
       this.counts.matches++;
-      this.pending.push(
-        this.options.dedup.offer(match).then((alert) => {
-          if (!alert) {
-            this.counts.suppressed++;
-            return;
-          }
-          this.counts.alerts++;
-          this.options.emit(alert);
-        }),
-      );
+      // A store that counts in this process (memory) decides at once: no promise per match.
+      const decided = this.options.dedup.offerNow(match);
+      if (decided instanceof Promise) this.pending.push(decided.then(this.decided));
+      else this.decided(decided);
     }
   }
+
+  /** Counts a dedup decision and emits its alert. An arrow: used as a `then` callback. */
+  private readonly decided = (alert: Alert | null): void => {
+    if (!alert) {
+      this.counts.suppressed++;
+      return;
+    }
+    this.counts.alerts++;
+    this.options.emit(alert);
+  };
 
   /** Waits for the dedup decisions of every line seen so far. */
   async flush(): Promise<void> {

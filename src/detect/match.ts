@@ -41,11 +41,44 @@ function nonEmptyText(value: unknown): string | undefined {
   return text === '' ? undefined : text;
 }
 
+/**
+ * The match of `rule` on `event`, with the dedup string dedup decides on. The title is computed
+ * now only when the dedup string needs it (no `dedup` helper, or it gave nothing) or the rule is a
+ * code rule (its `title` may throw, and that error is counted per match as it always was);
+ * otherwise — a simple rule with `GroupBy` — on first read, which only an emitted alert does.
+ */
 export function describeMatch(rule: CompiledRule, event: LogEvent, errors?: RuleErrorLog): RuleMatch {
+  if (rule.kind === 'simple' && rule.helpers.dedup) {
+    const grouped = nonEmptyText(callHelper(rule, 'dedup', event, errors));
+    if (grouped !== undefined) return new LazyTitleMatch(rule, event, grouped, errors);
+  }
   const dynamicTitle = nonEmptyText(callHelper(rule, 'title', event, errors));
   const title = dynamicTitle ?? (rule.displayName || rule.id);
   // Panther: dedup() if given, else the title() output, else a per-rule constant.
   const dedup =
-    nonEmptyText(callHelper(rule, 'dedup', event, errors)) ?? dynamicTitle ?? `defaultDedupString:${rule.id}`;
+    (rule.kind === 'simple' ? undefined : nonEmptyText(callHelper(rule, 'dedup', event, errors))) ??
+    dynamicTitle ??
+    `defaultDedupString:${rule.id}`;
   return { rule, event, title, dedupString: dedup.slice(0, MAX_DEDUP_STRING_LENGTH) };
+}
+
+/** A match whose title is rendered when read (a simple rule's title template cannot throw). */
+class LazyTitleMatch implements RuleMatch {
+  readonly dedupString: string;
+  private rendered: string | undefined;
+
+  constructor(
+    readonly rule: CompiledRule,
+    readonly event: LogEvent,
+    dedup: string,
+    private readonly errors: RuleErrorLog | undefined,
+  ) {
+    this.dedupString = dedup.slice(0, MAX_DEDUP_STRING_LENGTH);
+  }
+
+  get title(): string {
+    return (this.rendered ??=
+      nonEmptyText(callHelper(this.rule, 'title', this.event, this.errors)) ??
+      (this.rule.displayName || this.rule.id));
+  }
 }

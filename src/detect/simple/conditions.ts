@@ -105,7 +105,11 @@ function compare(test: (actual: number, bound: number) => boolean) {
 
 const isIn = (expected: unknown): ValueTest => {
   const members = new Set(requireList(expected).map((value) => asText(value) ?? JSON.stringify(value)));
+  // Numbers (`httpstatus`) are looked up as numbers, not through String(n): the members whose text
+  // is a number's canonical spelling, as numbers. String(n) is in `members` exactly when n is here.
+  const numbers = new Set([...members].map(Number).filter((n) => members.has(String(n))));
   return (actual) => {
+    if (typeof actual === 'number') return numbers.has(actual);
     const text = asText(actual);
     return text !== undefined && members.has(text);
   };

@@ -21,15 +21,27 @@ const CHAR_0 = 48;
 const ARNS_CODE = standardFieldCode('p_any_aws_arns');
 const formatEventTime = memoizedPantherTimeFormatter();
 const formatParseTime = memoizedPantherTimeFormatter();
+/** `NUMERIC_FIELDS` as a by-index table: an array read is cheaper than a Set lookup per field read. */
+const NUMERIC_FIELDS_BY_INDEX: readonly boolean[] = FIELD_NAMES.map((_, index) => NUMERIC_FIELDS.has(index));
+
+/** Builds the SourceRef of a line number on demand (see `parseS3AccessLineAt`). */
+export type SourceOf = (line: number) => SourceRef;
 
 /**
  * One parsed access log line. It keeps the line and the offsets of its fields and builds a value
  * only when it is read: most rules read two or three of 27 fields, so slicing and converting all of
- * them up front would be wasted on almost every line. Values read once are cached on the record.
+ * them up front would be wasted on almost every line.
+ *
+ * Speed: a line field is sliced (or its digits summed) on every read rather than cached — a rule
+ * pack reads most fields once per line, so a cache (an array of every field, per line) was mostly
+ * allocation for the garbage collector. Only values that are costly or must keep their identity
+ * (the standard fields' lists, `additionalfields`) are cached, in an array made on first read.
+ * The source is likewise built on demand from `sourceOf(lineNo)`: most lines never need it.
  */
 export class S3AccessEvent implements LogEvent {
-  // Built on first read; `undefined` in a slot means "not read yet" (no value is ever undefined).
-  private values: unknown[] | undefined;
+  // Derived values, built on first read; `undefined` in a slot means "not read yet".
+  private derived: unknown[] | undefined;
+  private sourceRef: SourceRef | undefined;
 
   /** @internal Made by `parseS3AccessLine`; the offsets must come from it. */
   constructor(
@@ -40,10 +52,22 @@ export class S3AccessEvent implements LogEvent {
     /** Offset where unknown trailing fields start, or -1 when there are none. */
     private readonly extraStart: number,
     readonly eventTimeMs: number,
-    readonly source: SourceRef | undefined,
+    source: SourceRef | undefined,
+    private readonly sourceOf: SourceOf | undefined,
+    private readonly lineNo: number,
     private readonly parseTimeMs: number,
     private readonly rowNumber: number,
-  ) {}
+  ) {
+    this.sourceRef = source;
+  }
+
+  /** Where the line came from; built on first read when the parser was given `sourceOf`. */
+  get source(): SourceRef | undefined {
+    if (this.sourceRef === undefined && this.sourceOf !== undefined) {
+      this.sourceRef = this.sourceOf(this.lineNo);
+    }
+    return this.sourceRef;
+  }
 
   get logType(): string {
     return S3_ACCESS_LOG_TYPE;
@@ -83,20 +107,21 @@ export class S3AccessEvent implements LogEvent {
   }
 
   private valueOf(code: number): unknown {
-    const values = (this.values ??= new Array<unknown>(LOOKUP_CODE_COUNT));
-    let value = values[code];
+    if (code < FIELD_COUNT) {
+      if (code === F.time) return formatEventTime(this.eventTimeMs);
+      return NUMERIC_FIELDS_BY_INDEX[code] ? this.number(code) : this.text(code);
+    }
+    const derived = (this.derived ??= new Array<unknown>(LOOKUP_CODE_COUNT - FIELD_COUNT));
+    let value = derived[code - FIELD_COUNT];
     if (value === undefined) {
       value = this.compute(code);
-      values[code] = value;
+      derived[code - FIELD_COUNT] = value;
     }
     return value;
   }
 
+  /** A value derived from the line (code >= FIELD_COUNT). */
   private compute(code: number): unknown {
-    if (code === F.time) return formatEventTime(this.eventTimeMs);
-    if (code < FIELD_COUNT) {
-      return NUMERIC_FIELDS.has(code) ? this.number(code) : this.text(code);
-    }
     if (code === ADDITIONAL_FIELDS_CODE) {
       return this.extraStart < 0 ? null : this.line.slice(this.extraStart).split(' ');
     }
