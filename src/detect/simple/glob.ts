@@ -14,10 +14,38 @@ export function compileGlob(pattern: string): (text: string) => boolean {
       return (text) => text.length >= minLength && text.startsWith(prefix) && text.endsWith(suffix);
     }
   }
-  const source = pattern
-    .split('')
-    .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\/-]/g, '\\$&')))
-    .join('');
-  const regex = new RegExp(`^${source}$`, 's');
-  return (text) => regex.test(text);
+  return (text) => globMatch(pattern, text);
 }
+
+/**
+ * Anchored glob match in O(text × pattern) worst case, with no regex: the text is client-chosen
+ * (keys, user agents, request URIs up to 64 KiB), and a backtracking regex for `a*b*c*d` takes
+ * seconds on a few kilobytes of `ab…`. Greedy two-pointer scan: on a mismatch, back up only to the
+ * last `*` and let it swallow one more character; earlier stars never need revisiting.
+ */
+export function globMatch(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let starP = -1;
+  let starT = 0;
+  while (t < text.length) {
+    const pc = p < pattern.length ? pattern.charCodeAt(p) : -1;
+    if (pc === STAR) {
+      starP = p++;
+      starT = t;
+    } else if (pc === QUESTION || pc === text.charCodeAt(t)) {
+      p++;
+      t++;
+    } else if (starP >= 0) {
+      p = starP + 1;
+      t = ++starT;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern.charCodeAt(p) === STAR) p++;
+  return p === pattern.length;
+}
+
+const STAR = 0x2a; // *
+const QUESTION = 0x3f; // ?
