@@ -5,12 +5,15 @@
  * DedupPeriodMinutes — measured on the event's own time, so a backfill, a replay and live
  * processing put every match in the same window whatever order lines arrive in. An event without a
  * time uses the processing time. The key is rule + dedup string; the store counts matches per key
- * and window, and the alert is emitted by the match that brings the count to the rule's Threshold
- * (the first match when Threshold is 1). Later matches only count (`alerts_suppressed_total`).
+ * and window, and the alert is opened once the count reaches the rule's Threshold (the first match
+ * when Threshold is 1). Later matches only count (`alerts_suppressed_total`).
  *
  * The alert id is a hash of rule, dedup string and window, so the same alert always has the same
- * id. This process also remembers the ids it emitted (bounded LRU) and never emits one twice —
- * which covers a redelivered object after the store forgot (evicted) its counter.
+ * id. This process remembers the (key, window) pairs it opened (bounded LRU) and opens each once.
+ * The decision is `count >= threshold`, not `==`: with a shared store (DynamoDB) a count can skip
+ * the threshold (an SDK retry of a counted increment) or have been reached by a process that died
+ * before delivering; `>=` lets this process open the alert again, and the delivery ledger — keyed
+ * by the same stable id — sends it only to sinks that lack it. A duplicate is preferred to a loss.
  */
 import { LRUCache } from 'lru-cache';
 import type { RuleMatch } from '../detect/match.js';
@@ -111,13 +114,16 @@ export class Deduplicator {
   /** Given the count after this match, the alert it opens or null. */
   private decide(match: RuleMatch, windowStartMs: number, count: number): Alert | null {
     const { rule, dedupString } = match;
-    // Only the match that reaches the threshold can open the alert; the id is hashed just for it.
-    const alertId = count === rule.threshold ? alertIdFor(rule.id, dedupString, windowStartMs) : undefined;
-    if (alertId === undefined || this.emitted.has(alertId)) {
+    // Keyed by string, not alert id: a repeat costs one lookup, and the id is hashed only when an
+    // alert is actually opened.
+    const opened =
+      count >= rule.threshold ? `${rule.id}\u0000${dedupString}\u0000${windowStartMs}` : undefined;
+    if (opened === undefined || this.emitted.has(opened)) {
       this.options.metrics?.alertsSuppressed.inc({ rule: rule.id });
       return null;
     }
-    this.emitted.set(alertId, true);
+    this.emitted.set(opened, true);
+    const alertId = alertIdFor(rule.id, dedupString, windowStartMs);
     const alert = buildAlert(match, { alertId, windowStartMs }, this.options.errors);
     this.options.metrics?.alertsEmitted.inc({ rule: rule.id, severity: alert.severity });
     return alert;

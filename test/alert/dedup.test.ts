@@ -108,3 +108,30 @@ describe('event-time dedup', () => {
     expect(describeMatch(long, at(0)).dedupString).toHaveLength(1000);
   });
 });
+
+describe('dedup against a shared store whose count skipped the threshold', () => {
+  it('still opens the alert once when an increment was counted twice (an SDK retry)', async () => {
+    const { Deduplicator } = await import('../../src/alert/dedup.js');
+    // A store whose first increment lands twice, as a retried UpdateItem whose reply was lost.
+    let count = 0;
+    const store = {
+      increment: async () => (count += count === 0 ? 2 : 1),
+      close: async () => undefined,
+    };
+    const dedup = new Deduplicator({ store });
+    const { describeMatch } = await import('../../src/detect/match.js');
+    const { loadRules } = await import('../../src/detect/loader.js');
+    const { ObjectEvent } = await import('../../src/detect/object-event.js');
+    const { rules } = await loadRules();
+    const insecure = rules.find((r) => r.id === 'AWS.S3.ServerAccess.Insecure')!;
+    const event = new ObjectEvent({
+      operation: 'REST.GET.OBJECT',
+      bucket: 'b',
+      time: '2026-11-27 10:00:00.000000000',
+    });
+    const first = await dedup.offer(describeMatch(insecure, event));
+    const second = await dedup.offer(describeMatch(insecure, event));
+    expect(first).toMatchObject({ ruleId: 'AWS.S3.ServerAccess.Insecure' });
+    expect(second).toBeNull();
+  });
+});
