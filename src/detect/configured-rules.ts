@@ -11,15 +11,16 @@ export async function loadConfiguredRules(
   config: Pick<RulesConfig, 'builtin' | 'paths' | 'settings' | 'disabled' | 'enabled'>,
   extraPaths: readonly string[] = [],
 ): Promise<LoadedRules> {
+  const on = new Set(config.enabled);
+  const off = new Set(config.disabled);
   const loaded = await loadRules({
     builtin: config.builtin,
     paths: [...config.paths, ...extraPaths],
     settings: config.settings,
+    willRun: (id, enabledInFile) => !off.has(id) && (enabledInFile || on.has(id)),
   });
   const problems: RuleProblem[] = [...loaded.problems];
   const ids = new Set(loaded.rules.map((rule) => rule.id));
-  const on = new Set(config.enabled);
-  const off = new Set(config.disabled);
   for (const [list, key] of [
     [on, 'rules.enabled'],
     [off, 'rules.disabled'],

@@ -43,3 +43,25 @@ describe('loadConfiguredRules', () => {
     expect(rules).toEqual([]);
   });
 });
+
+describe('code rules that will not run', () => {
+  const codeRule = 'AWS.S3.ServerAccess.UnknownRequester'; // a TypeScript rule, shipped disabled
+
+  it('are listed but their module is not imported', async () => {
+    const { rules } = await loadConfiguredRules(base);
+    const rule = rules.find((r) => r.id === codeRule)!;
+    expect(rule).toMatchObject({ kind: 'code', enabled: false });
+    expect(rule.helpers).toEqual({});
+  });
+
+  it('are imported and pass their own tests once rules.enabled switches them on', async () => {
+    const { runRuleTests } = await import('../../src/detect/rule-tests.js');
+    const { rules, problems } = await loadConfiguredRules({ ...base, enabled: [codeRule] });
+    expect(problems).toEqual([]);
+    const rule = rules.find((r) => r.id === codeRule)!;
+    expect(rule.enabled).toBe(true);
+    const report = runRuleTests(rule);
+    expect(report.cases.length).toBeGreaterThan(1);
+    expect(report.cases.every((c) => c.passed)).toBe(true);
+  });
+});
