@@ -57,11 +57,6 @@ export function registerScan(program: Command): void {
     )
     .action(async (paths: string[], options: ScanCliOptions) => {
       const started = performance.now();
-      // `scan … | head` closes stdout early: stop quietly, as other Unix tools do.
-      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'EPIPE') process.exit(EXIT_OK);
-        throw err;
-      });
       let config: Config | undefined;
       if (options.config !== undefined) {
         try {
@@ -75,6 +70,13 @@ export function registerScan(program: Command): void {
           return;
         }
       }
+      // `scan … | head` closes stdout early: when stdout is where every alert goes, stop quietly as
+      // other Unix tools do. With other sinks configured, deliveries to them must still finish:
+      // the stdout sink then records the failure itself and the run drains as usual.
+      const stdoutOnly = config === undefined || config.sinks.every((sink) => sink.type === 'stdout');
+      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE' && stdoutOnly) process.exit(EXIT_OK);
+      });
       // Delivery failures are logged (sink, status, the destination's error text — never its URL).
       const logger = createLogger({ level: 'warn' });
       const progress = process.stderr.isTTY;
