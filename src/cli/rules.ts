@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
-import { addRulesOption, loadRulesReporting } from './rule-options.js';
+import { addRulesOption, loadRulesReporting, type RuleSourceOptions } from './rule-options.js';
 
 /** `s3-sentinel rules`: lists the loaded rules, one per line, as a table. */
 export function registerRules(program: Command): void {
   addRulesOption(program.command('rules'))
     .description('list the loaded rules: id, severity, dedup period, threshold, enabled, log types')
-    .action(async (options: { rules: string[] }) => {
-      const { rules, problems } = await loadRulesReporting(options.rules);
+    .action(async (options: RuleSourceOptions) => {
+      const { rules, problems } = await loadRulesReporting(options);
       const rows = [
         ['RULE', 'SEVERITY', 'DEDUP', 'THRESHOLD', 'ENABLED', 'LOG TYPES'],
         ...rules.map((rule) => [

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { ConfigError, formatIssue, loadConfig, type Config } from '../config/index.js';
+import { ConfigError, formatIssue, loadConfig, validateConfig, type Config } from '../config/index.js';
 import { ScanSourceError, type ScanCounts } from '../detect/scan.js';
 import { LocalInputError } from '../ingest/local-files.js';
 import type { SourceRef } from '../logs/event.js';
 import { createLogger } from '../observe/logger.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
-import { addRulesOption } from './rule-options.js';
+import { addRulesOption, type RuleSourceOptions } from './rule-options.js';
 import { runScan, type SinkTally } from './scan-session.js';
 
 /** Parse errors printed one by one before the rest are only counted. */
@@ -32,8 +32,7 @@ function where(source: SourceRef): string {
   return 'file' in source ? source.file : `s3://${source.bucket}/${source.key}`;
 }
 
-interface ScanCliOptions {
-  rules: string[];
+interface ScanCliOptions extends RuleSourceOptions {
   config?: string;
 }
 
@@ -85,7 +84,7 @@ export function registerScan(program: Command): void {
       try {
         const result = await runScan({
           paths,
-          config,
+          config: options.builtin ? config : withoutBuiltinRules(config),
           rulePaths: options.rules,
           logger,
           onRuleProblem: (problem) =>
@@ -132,4 +131,10 @@ export function registerScan(program: Command): void {
         logger.flush();
       }
     });
+}
+
+/** `--no-builtin` wins over the config's `rules.builtin`. */
+function withoutBuiltinRules(config: Config | undefined): Config {
+  const base = config ?? validateConfig({});
+  return { ...base, rules: { ...base.rules, builtin: false } };
 }

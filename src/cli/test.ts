@@ -7,10 +7,9 @@ import {
   type RuleFilter,
 } from '../detect/rule-tests.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
-import { addRulesOption, loadRulesReporting } from './rule-options.js';
+import { addRulesOption, loadRulesReporting, type RuleSourceOptions } from './rule-options.js';
 
-interface TestOptions {
-  rules: string[];
+interface TestOptions extends RuleSourceOptions {
   filter: string[];
   minimumTests?: string;
 }
@@ -49,7 +48,7 @@ async function runTestCommand(options: TestOptions): Promise<number> {
     process.stderr.write('s3-sentinel test: --minimum-tests needs a whole number\n');
     return EXIT_USAGE;
   }
-  const { rules, problems } = await loadRulesReporting(options.rules);
+  const { rules, problems } = await loadRulesReporting(options);
   const out: string[] = [];
   let passed = 0;
   const failed: string[] = [];

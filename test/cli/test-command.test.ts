@@ -25,6 +25,19 @@ describe('s3-sentinel test', () => {
     expect(stdout).toMatch(/Passed: 1\n\tFailed: 0\n\tInvalid: 0/);
   });
 
+  it("tests only the given rules with --no-builtin, as in a user's own CI", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 's3s-test-only-'));
+    writeFileSync(
+      join(dir, 'mine.yml'),
+      'AnalysisType: rule\nRuleID: Mine.Only\nLogTypes: [AWS.S3ServerAccess]\nSeverity: Low\nDetection:\n  - Key: bucket\n    Condition: Equals\n    Value: a\nTests:\n  - Name: matches a\n    ExpectedResult: true\n    Log: { bucket: a }\n',
+    );
+    const { code, stdout } = await cli('test', '--no-builtin', '--rules', dir);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Mine.Only\n\t[PASS] matches a\n');
+    expect(stdout).not.toContain('AWS.S3.ServerAccess');
+    expect(stdout).toMatch(/Passed: 1\n\tFailed: 0/);
+  });
+
   it('exits 1 on a failing test or an invalid rule, and lists rules', async () => {
     const dir = mkdtempSync(join(tmpdir(), 's3s-test-cmd-'));
     writeFileSync(
