@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import PQueue from 'p-queue';
 import { MessageAcker } from './acker.js';
@@ -20,6 +21,9 @@ export interface ConsumerStatus {
   consecutiveReceiveErrors: number;
   lastReceiveOkAtMs: number | undefined;
 }
+
+/** Listeners beyond one per in-flight message: the acker, the heartbeat, the poll. */
+const LISTENER_SLACK = 16;
 
 export class SqsConsumerError extends Error {
   readonly code = 'ERR_SQS_QUEUE';
@@ -90,11 +94,15 @@ export class SqsConsumer {
       maxInFlightSeconds: options.maxInFlightSeconds,
       signal: run.signal,
     });
+    const work = new AbortController();
+    // Every in-flight message listens on `work` (and SQS calls on `run`), so up to `concurrency` of
+    // them at once is normal, not a leak: raise Node's warning threshold to match.
+    setMaxListeners(options.concurrency + LISTENER_SLACK, work.signal, run.signal);
     const current: Run = {
       run,
       stopPolling: new AbortController(),
       abortPoll: new AbortController(),
-      work: new AbortController(),
+      work,
       queue,
       acker,
       heartbeat,

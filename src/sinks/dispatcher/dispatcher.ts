@@ -4,6 +4,7 @@ import type { Logger } from '../../observe/logger.js';
 import type { Metrics } from '../../observe/metrics.js';
 import { REQUEST_TIMEOUT_MS } from '../common-config.js';
 import type { Sink } from '../sink.js';
+import { setMaxListeners } from 'node:events';
 import { LRUCache } from 'lru-cache';
 import { SinkLane } from './lane.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
@@ -17,6 +18,8 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
  */
 /** Permanent refusals remembered per process (see #refused). */
 const REFUSED_MEMORY = 10_000;
+/** Requests and backoffs that may wait on the dispatcher's close signal at once. */
+const DISPATCH_LISTENERS = 1_000;
 
 export type SinkOutcome = 'delivered' | 'skipped-already-delivered' | 'failed-permanent' | 'failed-retryable';
 
@@ -66,6 +69,8 @@ export class Dispatcher {
   #closed = false;
 
   constructor(options: DispatcherOptions) {
+    // Every request and backoff in flight listens for close(); many at once is normal.
+    setMaxListeners(DISPATCH_LISTENERS, this.#abort.signal);
     this.#sinks = options.sinks;
     this.#ledger = options.ledger;
     this.#logger = options.logger;
