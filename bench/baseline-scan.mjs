@@ -15,39 +15,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { naiveParse } from './naive-parse.mjs';
 
-const ACCESS_LOG =
-  /^(\S+) (\S+) \[([\w:/]+\s[+-]\d{4})\] (\S+) (\S+) (\S+) (\S+) (\S+) "([^"]*)" (\S+) (\S+) (\S+) (\S+) (\S+) (\S+) "([^"]*)" "([^"]*)" (\S+) (\S+) (\S+) (\S+) (\S+) (\S+) (\S+)(?: (\S+))?(?: (\S+))?(?: (\S+))?(.*)$/;
-const NAMES = [
-  'bucketowner',
-  'bucket',
-  'time',
-  'remoteip',
-  'requester',
-  'requestid',
-  'operation',
-  'key',
-  'requesturi',
-  'httpstatus',
-  'errorcode',
-  'bytessent',
-  'objectsize',
-  'totaltime',
-  'turnaroundtime',
-  'referrer',
-  'useragent',
-  'versionid',
-  'hostid',
-  'signatureversion',
-  'ciphersuite',
-  'authenticationtype',
-  'hostheader',
-  'tlsVersion',
-  'accesspointarn',
-  'aclrequired',
-  'sourceregion',
-];
-const NUMERIC = new Set(['httpstatus', 'bytessent', 'objectsize', 'totaltime', 'turnaroundtime']);
 const MONTHS = {
   Jan: 0,
   Feb: 1,
@@ -92,18 +61,12 @@ let matches = 0;
 let alerts = 0;
 for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
   lines++;
-  const match = ACCESS_LOG.exec(line);
-  if (match === null) {
+  const record = naiveParse(line);
+  if (record === null) {
     errors++;
     continue;
   }
   records++;
-  const record = {};
-  for (let i = 0; i < NAMES.length; i++) {
-    const value = match[i + 1];
-    if (value === undefined || value === '-') continue;
-    record[NAMES[i]] = NUMERIC.has(NAMES[i]) ? Number(value) : value;
-  }
   if (!OBJECT_OPERATION.test(record.operation ?? '') || (record.ciphersuite && record.tlsVersion)) continue;
   matches++;
   const title = `Insecure access to S3 Bucket [${record.bucket ?? '<UNKNOWN_BUCKET>'}]`;

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { loadRules } from '../../src/detect/loader.js';
 import { scanLocalPaths } from '../../src/detect/scan.js';
+import { naiveParse } from '../naive-parse.mjs';
 import { READ_CHUNK_BYTES, type BenchCase } from './case.js';
 
 /**
@@ -27,14 +28,8 @@ export const parseRulesDedup: BenchCase = {
   },
 };
 
-// The naive baseline's parse (readline + one regex + an eager object), then only the Insecure rule
+// The naive baseline's parse (readline + bench/naive-parse.mjs), then only the Insecure rule
 // written the obvious way, with a Map for its 720-minute dedup.
-const ACCESS_LOG =
-  /^(\S+) (\S+) \[([\w:/]+\s[+-]\d{4})\] (\S+) (\S+) (\S+) (\S+) (\S+) "([^"]*)" (\S+) (\S+) (\S+) (\S+) (\S+) (\S+) "([^"]*)" "([^"]*)" (\S+) (\S+) (\S+) (\S+) (\S+) (\S+) (\S+)(?: (\S+))?(?: (\S+))?(?: (\S+))?(.*)$/;
-const NAMES =
-  'bucketowner bucket time remoteip requester requestid operation key requesturi httpstatus errorcode bytessent objectsize totaltime turnaroundtime referrer useragent versionid hostid signatureversion ciphersuite authenticationtype hostheader tlsVersion accesspointarn aclrequired sourceregion'.split(
-    ' ',
-  );
 const MONTHS: Record<string, string> = {
   Jan: '01',
   Feb: '02',
@@ -61,16 +56,14 @@ export const naiveInsecureBaseline: BenchCase = {
     const input = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
     for await (const line of createInterface({ input, crlfDelay: Infinity })) {
       lines++;
-      const match = ACCESS_LOG.exec(line);
-      if (match === null) continue;
-      const record: Record<string, string> = {};
-      for (let i = 0; i < NAMES.length; i++) {
-        const value = match[i + 1];
-        if (value !== undefined && value !== '-') record[NAMES[i]!] = value;
-      }
-      if (!/^REST\..*\.OBJECT$/.test(record.operation ?? '') || (record.ciphersuite && record.tlsVersion))
+      const record = naiveParse(line);
+      if (record === null) continue;
+      if (
+        !/^REST\..*\.OBJECT$/.test(String(record.operation ?? '')) ||
+        (record.ciphersuite && record.tlsVersion)
+      )
         continue;
-      const [, d, mon, y, hms] = /^(\d\d)\/(\w{3})\/(\d{4}):(\S+)/.exec(record.time ?? '') ?? [];
+      const [, d, mon, y, hms] = /^(\d\d)\/(\w{3})\/(\d{4}):(\S+)/.exec(String(record.time ?? '')) ?? [];
       const time = Date.parse(`${y}-${MONTHS[mon ?? ''] ?? '01'}-${d}T${hms}Z`);
       const key = `${record.bucket}|${Math.floor(time / PERIOD_MS)}`;
       if (!seen.has(key)) {

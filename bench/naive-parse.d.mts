@@ -1,0 +1,1 @@
+export function naiveParse(line: string): Record<string, string | number> | null;
