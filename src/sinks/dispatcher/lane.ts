@@ -1,25 +1,14 @@
 import PQueue from 'p-queue';
 import type { Alert } from '../../alert/alert.js';
-import type { Logger } from '../../observe/logger.js';
-import type { Metrics } from '../../observe/metrics.js';
-import type { Sink } from '../sink.js';
-import { deliverWithRetry, type DeliveryResult } from './attempt.js';
-import type { RetryPolicy } from './retry.js';
+import { deliverWithRetry, type DeliverOptions, type DeliveryResult } from './attempt.js';
 
 interface Pending {
   alert: Alert;
   resolve: (result: DeliveryResult) => void;
 }
 
-export interface LaneOptions {
-  sink: Sink;
-  policy: RetryPolicy;
-  requestTimeoutMs: number;
-  closeSignal: AbortSignal;
-  metrics: Metrics;
-  logger: Logger;
-  random?: () => number;
-}
+/** Everything a delivery needs but the alerts, which the lane batches itself. */
+export type LaneOptions = Omit<DeliverOptions, 'alerts'>;
 
 /**
  * One sink's queue. Each sink has its own lane, so a slow or failing destination only ever holds
