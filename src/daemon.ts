@@ -32,12 +32,7 @@ import { SqsConsumer } from './ingest/sqs/index.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
 import { ObserveServer } from './observe/server.js';
-import {
-  createMessageHandler,
-  ObjectProcessor,
-  ReplayDeduplicator,
-  UndeliveredAlerts,
-} from './pipeline/index.js';
+import { createMessageHandler, ObjectProcessor, UndeliveredAlerts } from './pipeline/index.js';
 import { createSinks, Dispatcher, type SinkDeps } from './sinks/index.js';
 
 export interface DaemonOptions {
@@ -143,7 +138,9 @@ async function start(
     logger,
     isOwnRead: createOwnReadPredicate(identity),
     undelivered,
-    replayDedup: () => new ReplayDeduplicator({ store, metrics, errors }),
+    // A reread object gets a fresh deduplicator: it reopens every alert whose window already
+    // reached its threshold (same alert ids), and the ledger sends each only where it is missing.
+    replayDedup: () => new Deduplicator({ store, metrics, errors }),
   });
 
   const sqs = new SQSClient({ region, endpoint: sqsConfig.endpoint });

@@ -11,4 +11,3 @@ export {
 } from './object-processor.js';
 export { createMessageHandler } from './message-handler.js';
 export { UndeliveredAlerts, DEFAULT_UNDELIVERED_OBJECTS } from './undelivered-alerts.js';
-export { ReplayDeduplicator } from './replay-dedup.js';

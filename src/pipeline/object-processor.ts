@@ -50,7 +50,7 @@ export interface ObjectProcessorOptions {
   maxLineBytes?: number;
   /** Alerts left undelivered by an earlier read of the same object, to dispatch again. */
   undelivered?: UndeliveredAlerts;
-  /** Dedup for objects read again (see ReplayDeduplicator); default: `dedup`. */
+  /** Dedup for objects read again (a fresh one reopens their alerts); default: `dedup`. */
   replayDedup?: () => Deduplicator;
 }
 

@@ -12,7 +12,6 @@ import { MemoryDedupStore } from '../../src/alert/memory-dedup-store.js';
 import { describeMatch } from '../../src/detect/match.js';
 import { ObjectEvent } from '../../src/detect/object-event.js';
 import type { CompiledRule } from '../../src/detect/rule.js';
-import { ReplayDeduplicator } from '../../src/pipeline/replay-dedup.js';
 
 const HOUR = 3_600_000;
 
@@ -130,13 +129,26 @@ describe('synchronous dedup path', () => {
 
   it('keeps a subclass that overrides offer on the promise path', async () => {
     const store = new MemoryDedupStore();
-    const replay = new ReplayDeduplicator({ store });
+    const seen: string[] = [];
+    class Observing extends Deduplicator {
+      override async offer(match: Parameters<Deduplicator['offer']>[0]) {
+        seen.push(match.dedupString);
+        return super.offer(match);
+      }
+    }
     const match = describeMatch(RULES[0]!, event({ rule: 0, bucket: 'a', requester: 'x', timeMs: 1 }));
-    expect(await new Deduplicator({ store }).offer(match)).not.toBeNull(); // first read counted it
-    const decided = replay.offerNow(match);
+    const decided = new Observing({ store }).offerNow(match);
     expect(decided).toBeInstanceOf(Promise);
-    // The replay gives the alert again: a fresh deduplicator reopens it, since count >= threshold.
     expect(await decided).toMatchObject({ ruleId: 'One' });
+    expect(seen).toHaveLength(1); // the override saw the match
+  });
+
+  it('reopens, in a fresh deduplicator, an alert whose window already passed its threshold (a reread)', async () => {
+    const store = new MemoryDedupStore();
+    const match = describeMatch(RULES[0]!, event({ rule: 0, bucket: 'a', requester: 'x', timeMs: 1 }));
+    const first = await new Deduplicator({ store }).offer(match); // the first read counted it
+    const reread = await new Deduplicator({ store }).offer(match);
+    expect(reread).toMatchObject({ ruleId: 'One', alertId: first!.alertId });
   });
 
   it('gives the same alerts as the promise path: thresholds, windows out of order', async () => {
