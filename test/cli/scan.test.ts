@@ -5,44 +5,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alert/alert.js';
+import { accessLine } from './scan-fixtures.js';
 
 const run = promisify(execFile);
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-function accessLogTime(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `[${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000]`;
-}
-
-function line(ms: number, bucket: string, insecure: boolean, operation = 'REST.GET.OBJECT'): string {
-  const tls = insecure ? '- AuthHeader' : 'ECDHE-RSA-AES128-GCM-SHA256 AuthHeader';
-  return [
-    '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be',
-    bucket,
-    accessLogTime(ms),
-    '192.0.2.3',
-    'arn:aws:iam::123456789012:user/alice',
-    '3E57427F33A59F07',
-    operation,
-    'photos/cat.jpg',
-    `"GET /${bucket}/photos/cat.jpg HTTP/1.1"`,
-    '200',
-    '-',
-    '113',
-    '113',
-    '7',
-    '6',
-    '"-"',
-    '"curl/8.5.0"',
-    '-',
-    's9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234=',
-    'SigV4',
-    tls,
-    `${bucket}.s3.us-west-2.amazonaws.com`,
-    insecure ? '-' : 'TLSv1.2',
-  ].join(' ');
-}
+// One GET of `bucket` at `ms`, over plain HTTP when `insecure`.
+const line = (ms: number, bucket: string, insecure: boolean): string =>
+  accessLine({ ms, bucket, operation: 'REST.GET.OBJECT', insecure });
 
 async function scan(...paths: string[]) {
   const { stdout, stderr } = await run('npx', ['tsx', 'src/cli.ts', 'scan', ...paths], {
