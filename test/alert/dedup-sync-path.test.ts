@@ -12,33 +12,12 @@ import { MemoryDedupStore } from '../../src/alert/memory-dedup-store.js';
 import { describeMatch } from '../../src/detect/match.js';
 import { ObjectEvent } from '../../src/detect/object-event.js';
 import type { CompiledRule } from '../../src/detect/rule.js';
+import { testRule } from '../helpers/rules.js';
 
 const HOUR = 3_600_000;
 
-function rule(id: string, overrides: Partial<CompiledRule> = {}): CompiledRule {
-  return {
-    id,
-    displayName: `Rule ${id}`,
-    enabled: true,
-    logTypes: ['T'],
-    severity: 'LOW',
-    dedupPeriodMinutes: 60,
-    threshold: 1,
-    tags: [],
-    reports: {},
-    description: '',
-    runbook: '',
-    reference: '',
-    summaryAttributes: [],
-    tests: [],
-    file: `${id}.yml`,
-    kind: 'simple',
-    guard: undefined,
-    rest: () => true,
-    helpers: { title: (event) => `bucket ${String(event.get('bucket'))}` },
-    ...overrides,
-  };
-}
+const rule = (id: string, overrides: Partial<CompiledRule> = {}): CompiledRule =>
+  testRule({ id, ...overrides });
 
 const RULES = [
   rule('One'),

@@ -5,32 +5,10 @@ import { alertIdFor } from '../../src/alert/alert-id.js';
 import { ObjectEvent } from '../../src/detect/object-event.js';
 import { describeMatch } from '../../src/detect/match.js';
 import type { CompiledRule } from '../../src/detect/rule.js';
+import { testRule } from '../helpers/rules.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 
-function rule(overrides: Partial<CompiledRule> = {}): CompiledRule {
-  return {
-    id: 'R',
-    displayName: 'Rule R',
-    enabled: true,
-    logTypes: ['T'],
-    severity: 'LOW',
-    dedupPeriodMinutes: 60,
-    threshold: 1,
-    tags: [],
-    reports: {},
-    description: '',
-    runbook: '',
-    reference: '',
-    summaryAttributes: [],
-    tests: [],
-    file: 'r.yml',
-    kind: 'simple',
-    guard: undefined,
-    rest: () => true,
-    helpers: { title: (event) => `bucket ${String(event.get('bucket'))}` },
-    ...overrides,
-  };
-}
+const rule = (overrides: Partial<CompiledRule> = {}): CompiledRule => testRule(overrides);
 
 const HOUR = 3_600_000;
 const at = (ms: number, bucket = 'b') =>
