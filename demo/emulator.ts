@@ -105,23 +105,7 @@ export async function startEmulator(): Promise<DemoEmulator> {
         inFlight: state.messages.inflight.length,
       };
     },
-    async publish(topicArn, message) {
-      const response = await fetch(`${endpoint}/`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          Action: 'Publish',
-          Version: '2010-03-31',
-          TopicArn: topicArn,
-          Message: message,
-        }),
-      });
-      if (!response.ok) {
-        throw new Error(
-          `SNS Publish to ${topicArn} failed: HTTP ${response.status} ${await response.text()}`,
-        );
-      }
-    },
+    publish: (topicArn, message) => publishToSns(endpoint, topicArn, message),
     async stop() {
       sqs.destroy();
       s3.destroy();
@@ -132,3 +116,23 @@ export async function startEmulator(): Promise<DemoEmulator> {
 
 export const isDrained = (depth: QueueDepth): boolean =>
   depth.ready === 0 && depth.delayed === 0 && depth.inFlight === 0;
+
+/**
+ * SNS Publish over the query API, as the SDK would send it: the project has no SNS client, and
+ * fauxqs delivers the message to the subscribed queues (enveloped or raw) like SNS does.
+ */
+export async function publishToSns(endpoint: string, topicArn: string, message: string): Promise<void> {
+  const response = await fetch(`${endpoint}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      Action: 'Publish',
+      Version: '2010-03-31',
+      TopicArn: topicArn,
+      Message: message,
+    }),
+  });
+  if (!response.ok) {
+    throw new Error(`SNS Publish to ${topicArn} failed: HTTP ${response.status} ${await response.text()}`);
+  }
+}

@@ -8,6 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { startFauxqs, type FauxqsServer } from 'fauxqs';
+import { publishToSns } from '../../demo/emulator.js';
 
 export const FAUXQS_REGION = 'us-east-1';
 export const FAUXQS_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
@@ -101,19 +102,7 @@ export async function startFauxqsHarness(): Promise<FauxqsHarness> {
       });
       return topicArn;
     },
-    async publish(topicArn, message) {
-      const response = await fetch(`${endpoint}/`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          Action: 'Publish',
-          Version: '2010-03-31',
-          TopicArn: topicArn,
-          Message: message,
-        }),
-      });
-      if (!response.ok) throw new Error(`SNS Publish failed: ${response.status} ${await response.text()}`);
-    },
+    publish: (topicArn, message) => publishToSns(endpoint, topicArn, message),
     async stop() {
       sqs.destroy();
       s3.destroy();
