@@ -2,6 +2,8 @@
  * Whole-process comparison: `node dist/cli.js scan FILE > /dev/null` against the standalone
  * baseline `node bench/baseline-scan.mjs FILE > /dev/null`, each a fresh process timed from spawn
  * to exit, so start-up (module loading, rule compilation) counts as a user would feel it.
+ * Two floors are timed beside them: `scan` of an empty file (start-up alone) and
+ * bench/floor-split.mjs (the CLI's reader and splitter, no parse) — what no parser can save.
  *
  *   npm run bench -- --scan [--lines N | --file PATH] [--runs 3] [--no-build]
  *
@@ -10,7 +12,7 @@
  * all its threads) and lines per CPU-second, which moves less with the load of a shared machine.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +32,8 @@ interface ProcessRun {
 interface Contender {
   name: string;
   args: string[];
+  /** Reads no lines (a start-up floor): no per-line figures. */
+  noLines?: boolean;
 }
 
 /** Runs `node args…` with stdout to /dev/null; the last stderr line is its summary. */
@@ -86,12 +90,31 @@ export async function runScanComparison(
       throw new Error('npm run build failed; fix it or pass --no-build to time the existing dist/');
   }
   const lines = countLines(file);
+  const floorDir = mkdtempSync(join(tmpdir(), 'scan-floor-'));
+  const emptyFile = join(floorDir, 'empty.log');
+  writeFileSync(emptyFile, '');
   const contenders: Contender[] = [
     { name: 's3-sentinel scan', args: ['dist/cli.js', 'scan', file] },
     { name: 'baseline-scan.mjs', args: ['bench/baseline-scan.mjs', file] },
+    { name: 'floor: node', args: ['-e', ''], noLines: true },
+    { name: 'floor: start-up', args: ['dist/cli.js', 'scan', emptyFile], noLines: true },
+    { name: 'floor: read+split', args: ['bench/floor-split.mjs', file] },
   ];
+  try {
+    await timeContenders(file, lines, contenders, options.runs);
+  } finally {
+    rmSync(floorDir, { recursive: true, force: true });
+  }
+}
+
+async function timeContenders(
+  file: string,
+  lines: number,
+  contenders: Contender[],
+  runs: number,
+): Promise<void> {
   const best = new Map<string, ProcessRun>();
-  for (let run = 1; run <= options.runs; run++) {
+  for (let run = 1; run <= runs; run++) {
     for (const contender of contenders) {
       const result = await timeProcess(contender.args);
       process.stderr.write(
@@ -103,9 +126,7 @@ export async function runScanComparison(
       if (!previous || result.seconds < previous.seconds) best.set(contender.name, result);
     }
   }
-  console.log(
-    `whole process over ${file} (${n(lines)} lines), best of ${options.runs}, node ${process.version}`,
-  );
+  console.log(`whole process over ${file} (${n(lines)} lines), best of ${runs}, node ${process.version}`);
   console.log('command                 seconds      lines/s  CPU seconds  lines/cpu-s  peak RSS MB');
   for (const contender of contenders) {
     const r = best.get(contender.name)!;
@@ -113,16 +134,25 @@ export async function runScanComparison(
       [
         contender.name.padEnd(20),
         r.seconds.toFixed(2).padStart(10),
-        n(lines / r.seconds).padStart(12),
+        (contender.noLines ? '-' : n(lines / r.seconds)).padStart(12),
         r.cpuSeconds.toFixed(2).padStart(12),
-        n(lines / r.cpuSeconds).padStart(12),
+        (contender.noLines ? '-' : n(lines / r.cpuSeconds)).padStart(12),
         r.maxRssMb.toFixed(0).padStart(12),
       ].join(' '),
     );
   }
-  const scan = best.get(contenders[0]!.name)!;
-  const baseline = best.get(contenders[1]!.name)!;
+  const scan = best.get('s3-sentinel scan')!;
+  const baseline = best.get('baseline-scan.mjs')!;
+  const node = best.get('floor: node')!;
+  const startUp = best.get('floor: start-up')!;
+  const split = best.get('floor: read+split')!;
   console.log(
     `scan / baseline: ${(baseline.seconds / scan.seconds).toFixed(1)}x wall, ${(baseline.cpuSeconds / scan.cpuSeconds).toFixed(1)}x CPU (target ≥ 3x)`,
+  );
+  // Start-up plus reading and splitting, with node's own start counted once (both floors pay it).
+  const floor = startUp.seconds + split.seconds - node.seconds;
+  console.log(
+    `3x needs scan ≤ ${(baseline.seconds / 3).toFixed(2)} s; start-up + read+split alone take ≈ ${floor.toFixed(2)} s, ` +
+      `leaving ${(baseline.seconds / 3 - floor).toFixed(2)} s for parse, rules, dedup and output of ${n(lines)} lines`,
   );
 }

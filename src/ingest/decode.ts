@@ -7,6 +7,10 @@ import { LineSplitter, type LineSink, type LineSplitterOptions } from './line-sp
  * a file name — log objects have no extension, and users point us at gzip'd copies too.
  */
 
+/**
+ * Bytes in chunks. A chunk may be overwritten once the next one is asked for (local files reuse one
+ * read buffer), so whoever keeps bytes past that point copies them.
+ */
 export type ByteSource = AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
 
 export function isGzip(firstBytes: Uint8Array): boolean {
@@ -34,7 +38,8 @@ export async function* decodeStream(input: ByteSource): AsyncIterable<Buffer> {
     const next = await chunks.next();
     if (next.done) break;
     const chunk = toBuffer(next.value);
-    head.push(chunk);
+    // A chunk held while the next is read must be a copy: the source may reuse its memory.
+    head.push(chunk.length < 2 ? Buffer.from(chunk) : chunk);
     headBytes += chunk.length;
   }
   async function* replay(): AsyncGenerator<Buffer> {
@@ -47,7 +52,8 @@ export async function* decodeStream(input: ByteSource): AsyncIterable<Buffer> {
     return;
   }
   const gunzip = createGunzip();
-  const compressed = Readable.from(replay(), { objectMode: false });
+  // gunzip queues what it is given, so it gets copies (of compressed bytes: cheap beside inflating).
+  const compressed = Readable.from(copies(replay()), { objectMode: false });
   compressed.on('error', (err) => gunzip.destroy(err));
   compressed.pipe(gunzip);
   try {
@@ -56,6 +62,10 @@ export async function* decodeStream(input: ByteSource): AsyncIterable<Buffer> {
     compressed.destroy();
     gunzip.destroy();
   }
+}
+
+async function* copies(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) yield Buffer.from(chunk);
 }
 
 export interface ForEachLineOptions extends LineSplitterOptions {

@@ -1,8 +1,11 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalInputError, listLocalInputs } from '../../src/ingest/local-files.js';
+import { forEachLine } from '../../src/ingest/decode.js';
+import { LocalInputError, listLocalInputs, READ_CHUNK_BYTES } from '../../src/ingest/local-files.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -38,9 +41,28 @@ describe('listLocalInputs', () => {
     await writeFile(join(dir, 'f'), 'content');
     for await (const input of listLocalInputs([join(dir, 'f')])) {
       const parts: Buffer[] = [];
-      for await (const chunk of input.open()) parts.push(chunk as Buffer);
+      for await (const chunk of input.open()) parts.push(Buffer.from(chunk as Buffer));
       expect(Buffer.concat(parts).toString()).toBe('content');
     }
+  });
+
+  // Chunks share one read buffer: lines cut by a chunk edge, and gzip (which queues its input),
+  // must still come out whole. Random lines of varied length put the edges mid-line, and random
+  // text keeps the gzip'd file bigger than one read.
+  it.each([
+    ['plain', (bytes: Buffer) => bytes],
+    ['gzip', (bytes: Buffer) => gzipSync(bytes)],
+  ])('reads a %s file of several reads back line for line', async (_kind, encode) => {
+    const lines = Array.from({ length: 50_000 }, (_, i) => randomBytes(20 + (i % 57)).toString('base64'));
+    const file = join(dir, 'big');
+    const bytes = encode(Buffer.from(lines.join('\n') + '\n'));
+    expect(bytes.length).toBeGreaterThan(2 * READ_CHUNK_BYTES);
+    await writeFile(file, bytes);
+    const seen: string[] = [];
+    for await (const input of listLocalInputs([file])) {
+      await forEachLine(input.open(), { line: (text) => seen.push(text), tooLong: () => undefined });
+    }
+    expect(seen).toEqual(lines);
   });
 
   it('fails before yielding anything when a path is missing, naming it', async () => {
