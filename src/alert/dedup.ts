@@ -23,6 +23,7 @@ import { alertIdFor } from './alert-id.js';
 import type { Alert } from './alert.js';
 import { buildAlert } from './build-alert.js';
 import type { DedupStore } from './dedup-store.js';
+import { ownCopy } from '../logs/own-copy.js';
 
 export const DEFAULT_EMITTED_IDS = 100_000;
 /** How long after a window ends its counter is kept for late events (DynamoDB TTL). */
@@ -122,7 +123,7 @@ export class Deduplicator {
       this.options.metrics?.alertsSuppressed.inc({ rule: rule.id });
       return null;
     }
-    this.emitted.set(opened, true);
+    this.emitted.set(ownCopy(opened), true); // kept: must not hold on to its log line
     const alertId = alertIdFor(rule.id, dedupString, windowStartMs);
     const alert = buildAlert(match, { alertId, windowStartMs }, this.options.errors);
     this.options.metrics?.alertsEmitted.inc({ rule: rule.id, severity: alert.severity });

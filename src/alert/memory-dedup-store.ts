@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { DedupStore } from './dedup-store.js';
+import { ownCopy } from '../logs/own-copy.js';
 
 export const DEFAULT_DEDUP_MAX_ENTRIES = 100_000;
 
@@ -25,7 +26,7 @@ export class MemoryDedupStore implements DedupStore {
     const slot = `${windowStartMs}\u0000${key}`;
     const counter = this.counters.get(slot);
     if (counter !== undefined) return ++counter.count;
-    this.counters.set(slot, { count: 1 });
+    this.counters.set(ownCopy(slot), { count: 1 }); // kept: must not hold on to its log line
     return 1;
   }
 

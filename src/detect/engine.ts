@@ -9,6 +9,7 @@
  * line that rules out every rule costs one field read and one Map lookup.
  */
 import type { LogEvent } from '../logs/event.js';
+import { ownCopy } from '../logs/own-copy.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { describeMatch, type RuleMatch } from './match.js';
@@ -84,7 +85,7 @@ export class RuleEngine {
       if (!candidates) {
         candidates = group.rules.filter((rule) => rule.guard!.test(value));
         if (typeof value === 'string' && group.memo.size < MAX_MEMO_ENTRIES)
-          group.memo.set(value, candidates);
+          group.memo.set(ownCopy(value), candidates); // kept: must not hold on to its log line
       }
       for (const rule of candidates)
         if (this.run(rule, event)) (matches ??= []).push(describeMatch(rule, event, this.errors));

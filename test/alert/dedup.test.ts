@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Deduplicator, windowStartOf } from '../../src/alert/dedup.js';
 import { MemoryDedupStore } from '../../src/alert/memory-dedup-store.js';
@@ -18,6 +20,23 @@ describe('event-time dedup', () => {
   it('aligns windows on the epoch', () => {
     expect(windowStartOf(Date.UTC(2024, 0, 1, 13, 59), 720)).toBe(Date.UTC(2024, 0, 1, 12));
     expect(windowStartOf(Date.UTC(2024, 0, 1, 11, 59), 720)).toBe(Date.UTC(2024, 0, 1, 0));
+  });
+
+  // Dedup strings are cut from log lines; V8 keeps a line alive as long as a piece of it is kept.
+  it('remembers opened alerts and counters without the lines their dedup strings came from', () => {
+    setFlagsFromString('--expose_gc');
+    const gc = runInNewContext('gc') as () => void;
+    const dedup = new Deduplicator({ store: new MemoryDedupStore() });
+    const r = rule();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 200; i++) {
+      const line = `${i} ${'x'.repeat(64 * 1024)}`;
+      expect(dedup.offerNow(describeMatch(r, at(HOUR, line.slice(0, 40))))).not.toBeNull();
+    }
+    gc();
+    // 200 short keys twice over take well under a megabyte; keeping their lines would take ~13 MB.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(3 * 1024 * 1024);
   });
 
   it('emits the first match of a window at once and only counts the rest', async () => {
