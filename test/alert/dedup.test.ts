@@ -39,14 +39,6 @@ describe('event-time dedup', () => {
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(3 * 1024 * 1024);
   });
 
-  it('does not reopen an alert whose id was forgotten while its counter still runs', () => {
-    const dedup = new Deduplicator({ store: new MemoryDedupStore(), emittedIds: 1 });
-    const r = rule();
-    expect(dedup.offerNow(describeMatch(r, at(HOUR, 'a')))).not.toBeNull();
-    expect(dedup.offerNow(describeMatch(r, at(HOUR, 'b')))).not.toBeNull(); // pushes 'a' out of the id memory
-    expect(dedup.offerNow(describeMatch(r, at(HOUR + 1, 'a')))).toBeNull(); // counted, not reopened
-  });
-
   it('emits the first match of a window at once and only counts the rest', async () => {
     const metrics = createMetrics();
     const dedup = new Deduplicator({ store: new MemoryDedupStore(), metrics });
