@@ -101,9 +101,6 @@ export class Deduplicator {
       windowStartMs,
       this.expiresAt(rule, windowStartMs),
     );
-    // A synchronous store counts in this process alone, one by one: a count past the threshold was
-    // decided when it reached it, so a repeat skips the opened-alert lookup.
-    if (count > rule.threshold) return this.suppress(rule.id);
     return this.decide(match, windowStartMs, count);
   }
 
@@ -122,16 +119,14 @@ export class Deduplicator {
     // alert is actually opened.
     const opened =
       count >= rule.threshold ? `${rule.id}\u0000${dedupString}\u0000${windowStartMs}` : undefined;
-    if (opened === undefined || this.emitted.has(opened)) return this.suppress(rule.id);
+    if (opened === undefined || this.emitted.has(opened)) {
+      this.options.metrics?.alertsSuppressed.inc({ rule: rule.id });
+      return null;
+    }
     this.emitted.set(ownCopy(opened), true); // kept: must not hold on to its log line
     const alertId = alertIdFor(rule.id, dedupString, windowStartMs);
     const alert = buildAlert(match, { alertId, windowStartMs }, this.options.errors);
     this.options.metrics?.alertsEmitted.inc({ rule: rule.id, severity: alert.severity });
     return alert;
-  }
-
-  private suppress(ruleId: string): null {
-    this.options.metrics?.alertsSuppressed.inc({ rule: ruleId });
-    return null;
   }
 }
