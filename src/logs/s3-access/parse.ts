@@ -351,18 +351,40 @@ function checkTailShapes(line: string, offsets: readonly number[], count: number
       return false;
     }
   }
+  if (count > F.ciphersuite - FIRST_TAIL_FIELD) {
+    // A reading one field off would put the signature or auth type here: never a cipher suite.
+    s = offsets[F.ciphersuite * 2]!;
+    e = offsets[F.ciphersuite * 2 + 1]!;
+    if (isWord(line, s, e, SIGV4) || isWord(line, s, e, SIGV2) || isWord(line, s, e, AUTH_HEADER))
+      return false;
+    if (isWord(line, s, e, QUERY_STRING)) return false;
+  }
   if (count > F.tlsVersion - FIRST_TAIL_FIELD) {
     s = offsets[F.tlsVersion * 2]!;
     e = offsets[F.tlsVersion * 2 + 1]!;
-    // `TLSv1.2` in the docs, `TLSV1.2` in AWS's examples: compare the letters case-insensitively.
-    const tls =
-      e - s > 3 &&
-      (line.charCodeAt(s) | 0x20) === 0x74 /* t */ &&
-      (line.charCodeAt(s + 1) | 0x20) === 0x6c /* l */ &&
-      (line.charCodeAt(s + 2) | 0x20) === 0x73; /* s */
-    if (!tls && !isDash(line, s, e)) return false;
+    if (!isTlsVersion(line, s, e) && !isDash(line, s, e)) return false;
   }
   return true;
+}
+
+/**
+ * `TLSv1`, `TLSv1.1`, `TLSv1.2`, `TLSv1.3` (`TLSV1.2` in AWS's examples: letters in any case).
+ * Exact, not a prefix: a reading one field off puts the host header here, and `tls.example.com`
+ * must not pass for a TLS version.
+ */
+function isTlsVersion(line: string, start: number, end: number): boolean {
+  const length = end - start;
+  if (length !== 5 && length !== 7) return false;
+  if (
+    (line.charCodeAt(start) | 0x20) !== 0x74 /* t */ ||
+    (line.charCodeAt(start + 1) | 0x20) !== 0x6c /* l */ ||
+    (line.charCodeAt(start + 2) | 0x20) !== 0x73 /* s */ ||
+    (line.charCodeAt(start + 3) | 0x20) !== 0x76 /* v */ ||
+    line.charCodeAt(start + 4) !== 0x31 /* 1 */
+  ) {
+    return false;
+  }
+  return length === 5 || (line.charCodeAt(start + 5) === DOT && isDigit(line.charCodeAt(start + 6)));
 }
 
 function isDash(line: string, start: number, end: number): boolean {

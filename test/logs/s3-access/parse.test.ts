@@ -230,6 +230,24 @@ describe('the hazards of real lines', () => {
       expect(record.get('tlsversion')).toBeNull();
     });
 
+    // A `" "` in the referrer makes the line readable as two quoted fields; read that way the tail
+    // starts one field early, and only exact shapes (a TLS version, no signature word as a cipher
+    // suite) tell the shifted reading from the real one. A host header starting with `tls` once
+    // passed for a TLS version here and hid a plain-HTTP request from the Insecure rule.
+    it.each([
+      ['a host header that starts with "tls"', 'tls-bucket.s3.amazonaws.com'],
+      ['a host header that looks like a version', 'tlsv1.example.com'],
+    ])('…or a referrer holding `" "` before a bare user agent, with %s', (_name, host) => {
+      const tail = `- - SigV4 - AuthHeader ${host} -`;
+      const record = parsed(line({ referrer: '"a" "b"', userAgent: '-', tail }));
+      expect(record.get('referrer')).toBe('a" "b');
+      expect(record.get('useragent')).toBeNull();
+      expect(record.get('signatureversion')).toBe('SigV4');
+      expect(record.get('ciphersuite')).toBeNull();
+      expect(record.get('hostheader')).toBe(host);
+      expect(record.get('tlsversion')).toBeNull();
+    });
+
     it('a forged user agent on a TLS line leaves the real TLS fields', () => {
       const record = parsed(line({ userAgent: '"x" SigV2 - QueryString h - - -"', tail: TLS_TAIL }));
       expect(record.get('tlsversion')).toBe('TLSv1.2');
