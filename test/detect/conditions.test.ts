@@ -7,6 +7,8 @@ import {
 import { ObjectEvent } from '../../src/detect/object-event.js';
 import { compileTemplate } from '../../src/detect/simple/template.js';
 import { RuleSyntaxError } from '../../src/detect/simple/errors.js';
+import { isParseError, parseS3AccessLine } from '../../src/logs/s3-access/index.js';
+import { line, PLAIN_HTTP_TAIL } from '../logs/s3-access/lines.js';
 
 const ctx = { setting: (name: string) => ({ cidrs: ['10.0.0.0/8'], buckets: ['a', 'b'] })[name] };
 const event = new ObjectEvent({
@@ -69,10 +71,31 @@ describe('scalar conditions', () => {
 });
 
 describe('existence conditions', () => {
+  it('agree between a live access log record and its JSON, where `-` fields are left out', () => {
+    const record = parseS3AccessLine(line({ tail: PLAIN_HTTP_TAIL }));
+    if (isParseError(record)) throw new Error(record.message);
+    const json = new ObjectEvent(record.toJSON());
+    for (const source of [record, json]) {
+      expect(
+        compileExpression({ Key: 'tlsVersion', Condition: 'DoesNotExist' }, 'Detection[0]', ctx)(source),
+      ).toBe(true);
+      expect(
+        compileExpression({ Key: 'ciphersuite', Condition: 'Exists' }, 'Detection[0]', ctx)(source),
+      ).toBe(false);
+      expect(compileExpression({ Key: 'hostheader', Condition: 'Exists' }, 'Detection[0]', ctx)(source)).toBe(
+        true,
+      );
+    }
+  });
+
   it.each([
-    [{ Key: 'ciphersuite', Condition: 'Exists' }, true],
+    [{ Key: 'tlsVersion', Condition: 'Exists' }, true],
+    [{ Key: 'tlsVersion', Condition: 'DoesNotExist' }, false],
     [{ Key: 'missing', Condition: 'Exists' }, false],
     [{ Key: 'missing', Condition: 'DoesNotExist' }, true],
+    // null is missing: a live record reads `-` as null, Panther drops null fields
+    [{ Key: 'ciphersuite', Condition: 'Exists' }, false],
+    [{ Key: 'ciphersuite', Condition: 'DoesNotExist' }, true],
     [{ Key: 'ciphersuite', Condition: 'IsNull' }, true],
     [{ Key: 'tlsVersion', Condition: 'IsNotNull' }, true],
     [{ Key: 'empty', Condition: 'IsNullOrEmpty' }, true],
@@ -136,6 +159,18 @@ describe('keys', () => {
     );
     expect(check({ KeyPath: 'nested.deep.list[*].name', Condition: 'Equals', Value: 'Charon' })).toBe(true);
     expect(check({ KeyPath: 'nested.deep.list[*].name', Condition: 'Equals', Value: 'Pluto' })).toBe(false);
+    // A negative form is the negation of its positive form on a `[*]` path too: no element equals.
+    expect(check({ KeyPath: 'nested.deep.list[*].name', Condition: 'DoesNotEqual', Value: 'Charon' })).toBe(
+      false,
+    );
+    expect(check({ KeyPath: 'nested.deep.list[*].name', Condition: 'DoesNotEqual', Value: 'Pluto' })).toBe(
+      true,
+    );
+    expect(check({ KeyPath: 'nested.deep.list[*].name', Condition: 'IsNotIn', Values: ['Nix', 'X'] })).toBe(
+      false,
+    );
+    expect(check({ KeyPath: 'tags[*]', Condition: 'DoesNotStartWith', Value: 'y' })).toBe(false);
+    expect(check({ KeyPath: 'nothing[*].name', Condition: 'DoesNotEqual', Value: 'Charon' })).toBe(true);
   });
 });
 

@@ -82,10 +82,21 @@ function resolveOperand(raw: unknown, where: string, ctx: CompileContext): unkno
   return raw;
 }
 
-function wrapForAccessor(accessor: KeyAccessor, test: ValueTest, wholeValue: boolean): Predicate {
+function wrapForAccessor(
+  accessor: KeyAccessor,
+  test: ValueTest,
+  { wholeValue, negative }: { wholeValue: boolean; negative: boolean },
+): Predicate {
   const read = accessor.read;
   if (accessor.fansOut && !wholeValue) {
-    // A `[*]` path yields a list: the condition holds when it holds for at least one element.
+    // A `[*]` path yields a list: a condition holds when it holds for at least one element, and a
+    // negative one (`test` already negated) when its positive form holds for none.
+    if (negative) {
+      return (source) => {
+        const found = read(source);
+        return !Array.isArray(found) || found.every(test);
+      };
+    }
     return (source) => {
       const found = read(source);
       return Array.isArray(found) && found.some(test);
@@ -100,7 +111,7 @@ function compileKeyedCondition(
   accessor: KeyAccessor,
   where: string,
   ctx: CompileContext,
-): { test: ValueTest; wholeValue: boolean } {
+): { test: ValueTest; wholeValue: boolean; negative: boolean } {
   const condition = node.Condition as string;
   const spec = CONDITIONS[condition];
   if (!spec) {
@@ -135,7 +146,11 @@ function compileKeyedCondition(
       break;
   }
   try {
-    return { test: spec.build(operand), wholeValue: spec.wholeValue === true };
+    return {
+      test: spec.build(operand),
+      wholeValue: spec.wholeValue === true,
+      negative: spec.negative === true,
+    };
   } catch (err) {
     throw new RuleSyntaxError(
       `${where}.${hasValues ? 'Values' : 'Value'}`,
@@ -240,8 +255,8 @@ export function compileExpression(node: unknown, where: string, ctx: CompileCont
     if (Array.isArray(node.Values)) return compileMultiKey(node, where);
     throw new RuleSyntaxError(where, 'needs a Key, DeepKey or KeyPath');
   }
-  const { test, wholeValue } = compileKeyedCondition(node, accessor, where, ctx);
-  return wrapForAccessor(accessor, test, wholeValue);
+  const { test, ...shape } = compileKeyedCondition(node, accessor, where, ctx);
+  return wrapForAccessor(accessor, test, shape);
 }
 
 function asList(value: unknown, where: string): unknown[] {

@@ -23,6 +23,12 @@ export interface ConditionSpec {
   build(expected: unknown): ValueTest;
   /** Conditions about presence look at the whole value even on a `[*]` path. */
   wholeValue?: boolean;
+  /**
+   * The exact negation of a positive condition (`DoesNotEqual` of `Equals`). On a `[*]` path it
+   * holds when the positive form holds for no element, as a negation should, rather than when
+   * some element differs.
+   */
+  negative?: boolean;
 }
 
 function asText(value: unknown): string | undefined {
@@ -54,6 +60,11 @@ function not(build: (expected: unknown) => ValueTest): (expected: unknown) => Va
     const test = build(expected);
     return (actual) => !test(actual);
   };
+}
+
+/** The negative form of a positive condition spec. */
+function negation(positive: ConditionSpec): ConditionSpec {
+  return { ...positive, build: not(positive.build), negative: true };
 }
 
 const equals = (expected: unknown): ValueTest => {
@@ -195,21 +206,21 @@ const presence = (test: ValueTest): ConditionSpec => ({
 
 export const CONDITIONS: Readonly<Record<string, ConditionSpec>> = {
   Equals: value(equals),
-  DoesNotEqual: value(not(equals)),
+  DoesNotEqual: negation(value(equals)),
   IEquals: value(iEquals),
-  IDoesNotEqual: value(not(iEquals)),
+  IDoesNotEqual: negation(value(iEquals)),
   StartsWith: value(textTest(startsWith, false)),
-  DoesNotStartWith: value(not(textTest(startsWith, false))),
+  DoesNotStartWith: negation(value(textTest(startsWith, false))),
   IStartsWith: value(textTest(startsWith, true)),
-  IDoesNotStartWith: value(not(textTest(startsWith, true))),
+  IDoesNotStartWith: negation(value(textTest(startsWith, true))),
   EndsWith: value(textTest(endsWith, false)),
-  DoesNotEndWith: value(not(textTest(endsWith, false))),
+  DoesNotEndWith: negation(value(textTest(endsWith, false))),
   IEndsWith: value(textTest(endsWith, true)),
-  IDoesNotEndWith: value(not(textTest(endsWith, true))),
+  IDoesNotEndWith: negation(value(textTest(endsWith, true))),
   Contains: value(contains(false)),
-  DoesNotContain: value(not(contains(false))),
+  DoesNotContain: negation(value(contains(false))),
   IContains: value(contains(true)),
-  IDoesNotContain: value(not(contains(true))),
+  IDoesNotContain: negation(value(contains(true))),
   IsGreaterThan: value(compare((a, b) => a > b)),
   IsGreaterThanOrEqual: value(compare((a, b) => a >= b)),
   IsGreaterThanOrEquals: value(compare((a, b) => a >= b)),
@@ -217,11 +228,14 @@ export const CONDITIONS: Readonly<Record<string, ConditionSpec>> = {
   IsLessThanOrEqual: value(compare((a, b) => a <= b)),
   IsLessThanOrEquals: value(compare((a, b) => a <= b)),
   IsIn: { operand: 'values', build: isIn },
-  IsNotIn: { operand: 'values', build: not(isIn) },
+  IsNotIn: negation({ operand: 'values', build: isIn }),
   Has: value(has),
-  DoesNotHave: value(not(has)),
-  Exists: presence((actual) => actual !== undefined),
-  DoesNotExist: presence((actual) => actual === undefined),
+  DoesNotHave: negation(value(has)),
+  // Null and missing are one thing: Panther drops null fields from parsed events, a live access
+  // log record reads a `-` field as null, and test logs write either. So a rule passes its tests
+  // and fires in production alike.
+  Exists: presence((actual) => actual !== undefined && actual !== null),
+  DoesNotExist: presence((actual) => actual === undefined || actual === null),
   IsNull: presence((actual) => actual === null || actual === undefined),
   IsNotNull: presence((actual) => actual !== null && actual !== undefined),
   IsNullOrEmpty: presence(isEmpty),
@@ -242,7 +256,7 @@ export const CONDITIONS: Readonly<Record<string, ConditionSpec>> = {
   CIDRContainsIPAddresses: { operand: 'value-or-values', build: cidrContainsAddresses(false) },
   CIDRDoesNotContainIPAddresses: { operand: 'value-or-values', build: cidrContainsAddresses(true) },
   Wildcard: { operand: 'value-or-values', build: wildcard },
-  DoesNotMatchWildcard: { operand: 'value-or-values', build: not(wildcard) },
+  DoesNotMatchWildcard: negation({ operand: 'value-or-values', build: wildcard }),
 };
 
 /** Conditions that take no key at all. */
