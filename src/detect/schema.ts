@@ -37,6 +37,12 @@ export const ruleTestSchema = z.strictObject({
   Mocks: z.array(z.unknown()).optional(),
 });
 
+/**
+ * A tag or report entry. YAML reads `CIS: [3.5]` (as panther-analysis writes it) as a number, so
+ * numbers and booleans are taken and kept as the text they were written as.
+ */
+const scalarText = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
 export const ruleFileSchema = z
   .strictObject({
     AnalysisType: z.literal('rule'),
@@ -49,8 +55,8 @@ export const ruleFileSchema = z
     Severity: severity,
     DedupPeriodMinutes: z.number().int().positive('must be a positive number of minutes').default(60),
     Threshold: z.number().int().positive('must be at least 1').default(1),
-    Tags: z.array(z.string()).default([]),
-    Reports: z.record(z.string(), z.array(z.string())).default({}),
+    Tags: z.array(scalarText).default([]),
+    Reports: z.record(z.string(), z.array(scalarText)).default({}),
     Description: text,
     Runbook: text,
     Reference: text,

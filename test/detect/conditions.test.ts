@@ -18,6 +18,8 @@ const event = new ObjectEvent({
   tlsVersion: 'TLSv1.2',
   ciphersuite: null,
   empty: '',
+  hex: '0x10',
+  decimalText: ' 12.5e0 ',
   remoteip: '10.1.2.3',
   v6: '2600:1ffe:8140::a47:a85a',
   tags: ['x', 'y'],
@@ -60,6 +62,9 @@ describe('scalar conditions', () => {
     [{ Key: 'httpstatus', Condition: 'IsLessThan', Value: 403 }, false],
     [{ Key: 'httpstatus', Condition: 'IsLessThanOrEqual', Value: 403 }, true],
     [{ Key: 'missing', Condition: 'IsGreaterThan', Value: 0 }, false],
+    [{ Key: 'decimalText', Condition: 'IsGreaterThan', Value: 12 }, true],
+    [{ Key: 'hex', Condition: 'IsGreaterThan', Value: 1 }, false], // not decimal, as in Python
+    [{ Key: 'empty', Condition: 'IsLessThan', Value: 1 }, false],
     [{ Key: 'httpstatus', Condition: 'IsIn', Values: [403, 405] }, true],
     [{ Key: 'httpstatus', Condition: 'IsNotIn', Values: [403, 405] }, false],
     [{ Key: 'bucket', Condition: 'IsIn', Values: { Setting: 'buckets' } }, false],

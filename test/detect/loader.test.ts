@@ -51,6 +51,16 @@ describe('invalid rules', () => {
     expect(byFile('policy.yml')).toBe('');
   });
 
+  it('takes numbers in Tags and Reports as panther-analysis writes them (`CIS: [3.5]`)', async () => {
+    const dir = ruleDir({
+      'cis.yml': `${HEADER}RuleID: Cis\nTags: [Compliance, 2024]\nReports:\n  CIS: [3.5]\n  MITRE ATT&CK: [TA0010:T1530]\nDetection:\n  - Condition: AlwaysTrue\n`,
+    });
+    const { rules, problems } = await loadRules({ builtin: false, paths: [dir] });
+    expect(problems).toEqual([]);
+    expect(rules[0]!.tags).toEqual(['Compliance', '2024']);
+    expect(rules[0]!.reports).toEqual({ CIS: ['3.5'], 'MITRE ATT&CK': ['TA0010:T1530'] });
+  });
+
   it('reports a missing rules directory', async () => {
     const { problems } = await loadRules({ builtin: false, paths: ['/nonexistent/rules'] });
     expect(problems).toEqual([{ file: '/nonexistent/rules', message: 'cannot read rules: ENOENT' }]);

@@ -38,9 +38,12 @@ function asText(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Decimal text, as Python's float() reads it: `Number()` alone would also take `0x10` and `0b1`. */
+const DECIMAL = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i;
+
 function asNumber(value: unknown): number {
   if (typeof value === 'number') return value;
-  if (typeof value === 'string' && value.trim() !== '') return Number(value);
+  if (typeof value === 'string' && DECIMAL.test(value)) return Number(value);
   return NaN;
 }
 
