@@ -69,6 +69,11 @@ export async function deliverWithRetry(options: DeliverOptions): Promise<Deliver
 /**
  * One `send` under a per-request timeout. The race guards against a sink that ignores its signal:
  * a hung destination must cost one timeout, never the lane.
+ *
+ * The signal is a plain controller with a timer and a listener on `closeSignal`, both removed when
+ * the attempt ends. `AbortSignal.any([closeSignal, AbortSignal.timeout()])` would be shorter, but on
+ * Node 20 every composite stays registered on the long-lived close signal: ~50 bytes per attempt,
+ * never freed.
  */
 async function attemptOnce(
   sink: Sink,
@@ -76,7 +81,15 @@ async function attemptOnce(
   timeoutMs: number,
   closeSignal: AbortSignal,
 ): Promise<SendResult> {
-  const signal = AbortSignal.any([closeSignal, AbortSignal.timeout(timeoutMs)]);
+  const controller = new AbortController();
+  const { signal } = controller;
+  const onClose = () => controller.abort(closeSignal.reason);
+  if (closeSignal.aborted) onClose();
+  else closeSignal.addEventListener('abort', onClose, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('request timed out', 'TimeoutError')),
+    timeoutMs,
+  );
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<SendResult>((resolve) => {
     onAbort = () => resolve(abortResult(signal));
@@ -89,6 +102,8 @@ async function attemptOnce(
     // A sink that throws has a bug or met something unexpected; a retry may still succeed.
     return { ok: false, retryable: true, statusClass: 'error', error: `sink threw: ${(err as Error).name}` };
   } finally {
+    clearTimeout(timer);
+    closeSignal.removeEventListener('abort', onClose);
     if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 }
