@@ -24,10 +24,17 @@ const LOST_MESSAGE_ERRORS = new Set([
 ]);
 
 /**
+ * A failed extension is tried again this soon rather than a whole interval later, which would be
+ * after the visibility it meant to extend had run out.
+ */
+export const FAILED_EXTENSION_RETRY_SECONDS = 5;
+
+/**
  * Keeps in-flight messages invisible while their handler runs: every `intervalSeconds` (half the
  * visibility timeout by default) the visibility is set again to the full timeout, until the
- * message has been held `maxInFlightSeconds`. Then `onGiveUp` fires so the handler can be aborted:
- * the message will reappear and be processed again, rather than processed twice at once.
+ * message has been held `maxInFlightSeconds`. Then `onGiveUp` fires — at that moment, not at the
+ * next beat, since the last extension was cut to end there — so the handler can be aborted: the
+ * message will reappear and be processed again, rather than processed twice at once.
  */
 export class VisibilityHeartbeat {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -37,8 +44,10 @@ export class VisibilityHeartbeat {
   /** Starts extending `message`; call the returned function when its handler has finished. */
   track(message: ReceivedMessage, onGiveUp: (reason: string) => void): () => void {
     const id = message.receiptHandle;
-    const schedule = () => {
-      const timer = setTimeout(() => void beat(), this.deps.intervalSeconds * 1000);
+    const deadlineMs = message.receivedAtMs + this.deps.maxInFlightSeconds * 1000;
+    const schedule = (delaySeconds: number) => {
+      const delayMs = Math.max(0, Math.min(delaySeconds * 1000, deadlineMs - Date.now()));
+      const timer = setTimeout(() => void beat(), delayMs);
       timer.unref();
       this.timers.set(id, timer);
     };
@@ -56,10 +65,11 @@ export class VisibilityHeartbeat {
         this.timers.delete(id);
         onGiveUp('the receipt handle is no longer valid');
       } else if (this.timers.has(id)) {
-        schedule();
+        const interval = this.deps.intervalSeconds;
+        schedule(outcome === 'ok' ? interval : Math.min(interval, FAILED_EXTENSION_RETRY_SECONDS));
       }
     };
-    schedule();
+    schedule(this.deps.intervalSeconds);
     return () => {
       clearTimeout(this.timers.get(id));
       this.timers.delete(id);
@@ -95,7 +105,7 @@ export class VisibilityHeartbeat {
         { err, queueUrl, messageId: message.messageId },
         lost
           ? 'message lost its receipt handle; it will be processed again'
-          : 'visibility extension failed; retrying at the next beat',
+          : 'visibility extension failed; retrying shortly',
       );
       return lost ? 'lost' : 'failed';
     }
