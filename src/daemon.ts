@@ -158,7 +158,6 @@ async function start(
     concurrency: sqsConfig.concurrency,
     maxInFlightSeconds: sqsConfig.maxInFlightSeconds,
     maxReceiveCount: sqsConfig.maxReceiveCount,
-    exemptFromReceiveCap: (refs) => refs.some((ref) => undelivered.holds(ref)),
     poisonMessages: sqsConfig.poisonMessages,
     retryVisibilitySeconds: sqsConfig.retryVisibilitySeconds,
     filter: { keyPrefixes: config.s3.keyPrefixes, ignoreBuckets: config.s3.ignoreBuckets },

@@ -1,4 +1,4 @@
-import type { MessageHandler } from '../ingest/sqs/index.js';
+import type { HandlerResult, MessageHandler } from '../ingest/sqs/index.js';
 import type { ObjectProcessor } from './object-processor.js';
 
 /**
@@ -9,11 +9,17 @@ import type { ObjectProcessor } from './object-processor.js';
  */
 export function createMessageHandler(processor: Pick<ObjectProcessor, 'process'>): MessageHandler {
   return async (message, refs, signal) => {
-    let status: 'done' | 'retry' = 'done';
+    let status: HandlerResult = 'done';
     for (const ref of refs) {
       if (signal.aborted) return 'retry';
       const result = await processor.process(ref, signal, { replay: message.receiveCount > 1 });
-      if (result.status === 'retry') status = 'retry';
+      if (result.status === 'done') continue;
+      // Waiting for a sink is the milder reason: any other (an unreadable object) wins.
+      if (result.outcome === 'undelivered') {
+        if (status === 'done') status = 'awaiting-delivery';
+      } else {
+        status = 'retry';
+      }
     }
     return status;
   };

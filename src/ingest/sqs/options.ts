@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '../../observe/logger.js';
 import type { Metrics } from '../../observe/metrics.js';
-import type { NotificationFilter, ObjectRef } from '../notifications.js';
+import type { NotificationFilter } from '../notifications.js';
 import type { MessageHandler } from './types.js';
 
 /** SQS limits the checks below are built from, so a message and its check cannot disagree. */
@@ -50,16 +50,12 @@ export interface SqsConsumerOptions {
   /** Seconds between visibility extensions; defaults to half the visibility timeout. */
   visibilityHeartbeatSeconds?: number;
   /**
-   * Delete (as poison) a message received more than this many times. Leave unset to rely on the
-   * queue's redrive policy (a dead-letter queue) instead.
+   * Delete (as poison) a message received more than this many times whose objects still cannot be
+   * processed. Past the cap a message is still handled once more: one that only waits for a sink
+   * (`'awaiting-delivery'`) is kept, since deleting it would drop its alerts. Leave unset to rely on
+   * the queue's redrive policy (a dead-letter queue) instead.
    */
   maxReceiveCount?: number;
-  /**
-   * True for objects whose earlier reads opened alerts that are still waiting for a sink. Their
-   * messages are exempt from `maxReceiveCount`: the cap is for messages that cannot be processed,
-   * not for destinations that are down, and deleting them would drop those alerts.
-   */
-  exemptFromReceiveCap?: (refs: readonly ObjectRef[]) => boolean;
   /**
    * `delete`: remove poison messages at once (counted and logged). `dead-letter`: hand them back
    * (visibility 0) so the queue's redrive policy moves them to its dead-letter queue.
@@ -79,10 +75,8 @@ export interface SqsConsumerOptions {
 }
 
 export type ResolvedSqsConsumerOptions = Readonly<
-  Required<
-    Omit<SqsConsumerOptions, 'maxReceiveCount' | 'retryVisibilitySeconds' | 'filter' | 'exemptFromReceiveCap'>
-  > &
-    Pick<SqsConsumerOptions, 'maxReceiveCount' | 'retryVisibilitySeconds' | 'exemptFromReceiveCap'> & {
+  Required<Omit<SqsConsumerOptions, 'maxReceiveCount' | 'retryVisibilitySeconds' | 'filter'>> &
+    Pick<SqsConsumerOptions, 'maxReceiveCount' | 'retryVisibilitySeconds'> & {
       filter: NotificationFilter;
     }
 >;

@@ -4,6 +4,7 @@ import type { MessageAcker } from './acker.js';
 import type { VisibilityHeartbeat } from './heartbeat.js';
 import type { InFlightMessage } from './in-flight.js';
 import type { ResolvedSqsConsumerOptions } from './options.js';
+import type { HandlerResult } from './types.js';
 
 export interface ProcessorDeps {
   options: ResolvedSqsConsumerOptions;
@@ -13,8 +14,8 @@ export interface ProcessorDeps {
 
 /**
  * Decides the fate of one message: parse the notification, skip what is not for us (deleted with
- * a log line saying why), enforce the receive-count cap, run the handler under the heartbeat, and
- * delete only on `'done'`. Never throws.
+ * a log line saying why), run the handler under the heartbeat, delete only on `'done'`, and past
+ * the receive-count cap delete what still cannot be processed. Never throws.
  */
 export async function processMessage(entry: InFlightMessage, deps: ProcessorDeps): Promise<void> {
   const { options, acker } = deps;
@@ -22,25 +23,6 @@ export async function processMessage(entry: InFlightMessage, deps: ProcessorDeps
   const { message } = entry;
   const log = logger.child({ messageId: message.messageId, receiveCount: message.receiveCount });
   const parsed = parseNotification(message.body, options.filter);
-
-  const overCap = options.maxReceiveCount !== undefined && message.receiveCount > options.maxReceiveCount;
-  if (overCap && parsed.kind === 'objects' && options.exemptFromReceiveCap?.(parsed.refs)) {
-    log.warn(
-      { maxReceiveCount: options.maxReceiveCount, objects: describe(parsed.refs) },
-      'message exceeded maxReceiveCount but still holds undelivered alerts; processing it again',
-    );
-  } else if (overCap) {
-    metrics.messagesPoison.inc({ reason: 'receive-count-exceeded' });
-    log.error(
-      {
-        maxReceiveCount: options.maxReceiveCount,
-        objects: parsed.kind === 'objects' ? describe(parsed.refs) : [],
-      },
-      'message exceeded maxReceiveCount; deleting it, its objects are NOT processed',
-    );
-    if (entry.claim()) await acker.delete(message);
-    return;
-  }
 
   if (parsed.kind === 'poison') {
     metrics.messagesPoison.inc({ reason: parsed.reason });
@@ -74,15 +56,34 @@ export async function processMessage(entry: InFlightMessage, deps: ProcessorDeps
 
   const outcome = await runHandler(entry, parsed.refs, deps, log);
   if (!entry.claim()) return; // handed back by shutdown meanwhile
+  // Past the cap the message was handled once more; only one that waits for a sink is kept.
+  const overCap = options.maxReceiveCount !== undefined && message.receiveCount > options.maxReceiveCount;
+  if (overCap && outcome === 'awaiting-delivery') {
+    log.warn(
+      { maxReceiveCount: options.maxReceiveCount, objects: describe(parsed.refs) },
+      'message exceeded maxReceiveCount but its alerts wait for a destination; kept',
+    );
+  } else if (overCap && outcome !== 'done') {
+    metrics.messagesPoison.inc({ reason: 'receive-count-exceeded' });
+    log.error(
+      { maxReceiveCount: options.maxReceiveCount, objects: describe(parsed.refs) },
+      'message exceeded maxReceiveCount and its objects still cannot be processed; deleting it',
+    );
+    await acker.delete(message);
+    return;
+  }
   if (outcome === 'done') {
     // Not awaited: the delete waits up to batchDelayMs for others to share its batch, and holding
     // the concurrency slot meanwhile would idle a low-concurrency consumer. The acker tracks the
     // batch, and stop() flushes it before the consumer reports stopped.
     void acker.delete(message);
-  } else if (options.retryVisibilitySeconds !== undefined) {
-    await acker.changeVisibility([message], options.retryVisibilitySeconds, outcome);
   } else {
-    metrics.messagesReturned.inc({ reason: outcome });
+    const reason = outcome === 'awaiting-delivery' ? 'retry' : outcome;
+    if (options.retryVisibilitySeconds !== undefined) {
+      await acker.changeVisibility([message], options.retryVisibilitySeconds, reason);
+    } else {
+      metrics.messagesReturned.inc({ reason });
+    }
   }
 }
 
@@ -91,14 +92,14 @@ async function runHandler(
   refs: ObjectRef[],
   deps: ProcessorDeps,
   log: Logger,
-): Promise<'done' | 'retry' | 'handler-error'> {
+): Promise<HandlerResult | 'handler-error'> {
   const untrack = deps.heartbeat.track(entry.message, (reason) => {
     log.warn({ reason }, 'visibility no longer extended; aborting the handler, the message will come back');
     entry.controller.abort(new Error(`visibility no longer extended: ${reason}`));
   });
   try {
     const result = await deps.options.handler(entry.message, refs, entry.signal);
-    if (result !== 'done' && result !== 'retry') {
+    if (result !== 'done' && result !== 'retry' && result !== 'awaiting-delivery') {
       log.error({ result }, "handler returned neither 'done' nor 'retry'; treating it as a retry");
       return 'retry';
     }

@@ -20,6 +20,7 @@ export interface ReceivedMessage {
  *   is deleted (in a batch).
  * - `'retry'`: leave the message for SQS to deliver again (after its visibility timeout, or after
  *   `retryVisibilitySeconds` when set).
+ * - `'awaiting-delivery'`: the same, because alerts still wait for a sink (see HandlerResult).
  * - a thrown error or rejected promise is treated as `'retry'` and logged with the message id.
  *
  * `signal` aborts when the consumer gives the message up (shutdown deadline passed, or the
@@ -29,7 +30,14 @@ export type MessageHandler = (
   message: ReceivedMessage,
   refs: ObjectRef[],
   signal: AbortSignal,
-) => Promise<'done' | 'retry'>;
+) => Promise<HandlerResult>;
+
+/**
+ * `'awaiting-delivery'` is a `'retry'` whose only cause is a destination that has not taken every
+ * alert yet: the objects were read. Such a message is exempt from `maxReceiveCount`, which is for
+ * messages that cannot be processed, not for sinks that are down.
+ */
+export type HandlerResult = 'done' | 'retry' | 'awaiting-delivery';
 
 export interface StopOptions {
   /**

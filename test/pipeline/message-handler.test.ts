@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import type { ObjectRef } from '../../src/ingest/notifications.js';
+import type { ReceivedMessage } from '../../src/ingest/sqs/index.js';
+import { createMessageHandler } from '../../src/pipeline/index.js';
+import type { ObjectOutcome, ObjectResult } from '../../src/pipeline/object-processor.js';
+
+const message: ReceivedMessage = {
+  messageId: 'm',
+  receiptHandle: 'r',
+  body: '{}',
+  receiveCount: 3,
+  sentTimestampMs: 0,
+  receivedAtMs: 0,
+};
+
+/** A handler over objects whose reads end with the given outcomes, in order. */
+function handlerFor(outcomes: ObjectOutcome[]) {
+  const replays: boolean[] = [];
+  const handler = createMessageHandler({
+    process: async (ref, _signal, options) => {
+      replays.push(options?.replay === true);
+      const outcome = outcomes[Number(ref.key)]!;
+      const status = outcome === 'processed' || outcome === 'gone' ? 'done' : 'retry';
+      return { ref, status, outcome } as ObjectResult;
+    },
+  });
+  const refs: ObjectRef[] = outcomes.map((_, index) => ({ bucket: 'logs', key: String(index) }));
+  return { run: () => handler(message, refs, new AbortController().signal), replays };
+}
+
+describe('createMessageHandler', () => {
+  it.each([
+    [['processed', 'gone'], 'done'],
+    [['processed', 'undelivered'], 'awaiting-delivery'],
+    [['undelivered', 'read-failed'], 'retry'],
+    [['read-failed', 'undelivered'], 'retry'],
+    [['aborted'], 'retry'],
+  ] as const)('objects ending %j make the message %s', async (outcomes, expected) => {
+    const { run, replays } = handlerFor([...outcomes]);
+    expect(await run()).toBe(expected);
+    expect(replays).toEqual(outcomes.map(() => true)); // received before: read as a replay
+  });
+});
