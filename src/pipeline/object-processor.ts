@@ -89,6 +89,14 @@ export interface ObjectResult {
   seconds: number;
 }
 
+/** The dedup store failed (a shared store out of reach): not the object's fault. */
+class DedupFailure extends Error {
+  constructor(cause: unknown) {
+    super('dedup store failed', { cause });
+    this.name = 'DedupFailure';
+  }
+}
+
 export class ObjectProcessor {
   constructor(private readonly options: ObjectProcessorOptions) {}
 
@@ -171,7 +179,11 @@ class ObjectRun {
 
   /** Between chunks: wait for dedup, stop when aborted, pause while deliveries pile up. */
   private async afterChunk(): Promise<void> {
-    await this.pipeline.flush();
+    try {
+      await this.pipeline.flush();
+    } catch (err) {
+      throw new DedupFailure(err);
+    }
     this.signal.throwIfAborted();
     while (this.pending.size >= MAX_PENDING_DISPATCHES) {
       await Promise.race(this.pending);
@@ -232,6 +244,10 @@ class ObjectRun {
         return 'gone';
       }
       this.log.warn({ errorCode: err.errorCode, kind: err.kind }, 'log object could not be read; will retry');
+      return 'read-failed';
+    }
+    if (err instanceof DedupFailure) {
+      this.log.error({ err: err.cause }, 'dedup store failed while reading the log object; will retry');
       return 'read-failed';
     }
     // Corrupt gzip, a stream cut short: retrying may help, and the receive cap or DLQ bounds it.
