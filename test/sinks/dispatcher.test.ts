@@ -322,6 +322,34 @@ describe('Slack pacing', () => {
     expect(slack.requests[1]!.at - slack.requests[0]!.at).toBeGreaterThanOrEqual(350);
   });
 
+  it('sends the alerts of a refused digest again one by one, so only the bad one is refused', async () => {
+    // A real Slack webhook on 127.0.0.1 that rejects any message mentioning the bad alert.
+    const slack = await receiver((request) =>
+      request.body.includes('BAD ALERT')
+        ? { status: 400, body: 'invalid_payload' }
+        : { status: 200, body: 'ok' },
+    );
+    const { dispatcher } = setup([
+      { type: 'slack', webhookUrl: `${slack.url}${SLACK_PATH}`, minIntervalMs: 50 },
+    ]);
+    const alerts = Array.from({ length: 6 }, (_, i) =>
+      makeAlert({ title: i === 3 ? 'BAD ALERT' : `Alert ${i}` }),
+    );
+
+    const outcomes = await Promise.all(alerts.map((a) => dispatcher.dispatch(a)));
+
+    expect(outcomes.map((o) => o.sinks.slack)).toEqual([
+      'delivered',
+      'delivered',
+      'delivered',
+      'failed-permanent',
+      'delivered',
+      'delivered',
+    ]);
+    // The first alert alone, the refused digest of five, then the five one by one.
+    expect(slack.requests).toHaveLength(7);
+  });
+
   it('keeps digests within maxAlertsPerMessage', async () => {
     const slack = await receiver(() => ({ status: 200, body: 'ok' }));
     const { dispatcher } = setup([

@@ -187,6 +187,25 @@ describe('PagerDuty', () => {
   });
 });
 
+describe('PagerDuty payload size', () => {
+  const size = (event: object) => Buffer.byteLength(JSON.stringify(event));
+
+  it('drops the record first when the event is too large, and keeps the rest', () => {
+    const event = triggerEvent(makeAlert({ event: { useragent: 'u'.repeat(600_000) } }), { routingKey: 'k' });
+    expect(size(event)).toBeLessThanOrEqual(512 * 1024);
+    expect(event.payload.custom_details.event).toBe('(omitted: too large for PagerDuty)');
+    expect(event.payload.custom_details.context).toBeDefined();
+  });
+
+  it('shrinks the details to the alert identity when the rest is still too large', () => {
+    const alert = makeAlert({ context: { userAgent: 'u'.repeat(600_000) } });
+    const event = triggerEvent(alert, { routingKey: 'k' });
+    expect(size(event)).toBeLessThanOrEqual(512 * 1024);
+    expect(event.payload.custom_details).toMatchObject({ alertId: alert.alertId, ruleId: alert.ruleId });
+    expect(event.payload.custom_details.note).toMatch(/too large/);
+  });
+});
+
 describe('webhook', () => {
   it('posts the alert contract JSON with headers, the alert id and a verifiable signature', async () => {
     const secret = 'a-long-enough-signing-secret';

@@ -5,6 +5,8 @@ import { deliverWithRetry, type DeliverOptions, type DeliveryResult } from './at
 interface Pending {
   alert: Alert;
   resolve: (result: DeliveryResult) => void;
+  /** Sent on its own: it was in a batch the destination refused (see #runBatch). */
+  solo?: boolean;
 }
 
 /** Everything a delivery needs but the alerts, which the lane batches itself. */
@@ -16,7 +18,8 @@ export type LaneOptions = Omit<DeliverOptions, 'alerts'>;
  *
  * Alerts wait in `pending`; queue tasks take them in batches of up to `maxBatchSize` when they
  * *start*, not when they are added. With pacing (Slack: one message per second) everything that
- * arrived during the wait leaves in one digest instead of falling minutes behind.
+ * arrived during the wait leaves in one digest instead of falling minutes behind. A batch the
+ * destination refuses for good is split: its alerts are sent again one by one.
  */
 export class SinkLane {
   readonly #queue: PQueue;
@@ -53,13 +56,27 @@ export class SinkLane {
 
   /** Adds tasks until the waiting ones can carry every pending alert. */
   #schedule(): void {
-    while (this.#queue.size * this.#maxBatch < this.#pending.length) {
+    while (this.#queue.size < this.#batchesNeeded()) {
       void this.#queue.add(() => this.#runBatch());
     }
   }
 
+  #batchesNeeded(): number {
+    let solos = 0;
+    for (const item of this.#pending) if (item.solo) solos++;
+    return solos + Math.ceil((this.#pending.length - solos) / this.#maxBatch);
+  }
+
+  /** The next batch: a solo alert alone, else up to maxBatch alerts that are not solo. */
+  #takeBatch(): Pending[] {
+    if (this.#pending[0]?.solo) return this.#pending.splice(0, 1);
+    let size = 0;
+    while (size < this.#maxBatch && size < this.#pending.length && !this.#pending[size]!.solo) size++;
+    return this.#pending.splice(0, size);
+  }
+
   async #runBatch(): Promise<void> {
-    const batch = this.#pending.splice(0, this.#maxBatch);
+    const batch = this.#takeBatch();
     this.#schedule();
     if (batch.length === 0) return;
     this.#inFlight += batch.length;
@@ -71,8 +88,15 @@ export class SinkLane {
       this.options.logger.error({ sink: this.options.sink.name, err }, 'delivery crashed');
     } finally {
       this.#inFlight -= batch.length;
+      if (result === 'failed-permanent' && batch.length > 1) {
+        // A refused digest (Slack's 400 invalid_payload) says nothing about most of its alerts: each
+        // goes again on its own, first in line, so that only the one at fault is refused.
+        this.#pending.unshift(...batch.map((item) => ({ ...item, solo: true })));
+        this.#schedule();
+      } else {
+        for (const item of batch) item.resolve(result);
+      }
       this.#updateDepth();
-      for (const item of batch) item.resolve(result);
     }
   }
 

@@ -74,11 +74,27 @@ export function triggerEvent(alert: Alert, options: PagerDutyEventOptions) {
     },
     links,
   };
-  // Keep under the 512 KB payload limit: the full record is the only part that can be large.
-  if (Buffer.byteLength(JSON.stringify(event)) > PAGERDUTY_LIMITS.payloadBytes) {
+  // Keep under the 512 KB payload limit, which PagerDuty enforces with a 400 (the alert would never
+  // page). The record goes first; if the rest is still too large (a code rule's alertContext can be
+  // anything), the details shrink to what identifies the alert, and the summary says so.
+  if (!fitsPagerDuty(event)) {
     customDetails.event = '(omitted: too large for PagerDuty)';
+    if (!fitsPagerDuty(event)) {
+      event.payload.custom_details = {
+        alertId: alert.alertId,
+        ruleId: alert.ruleId,
+        severity: alert.severity,
+        windowStart: alert.windowStart,
+        source: alert.source,
+        note: 'details omitted: too large for PagerDuty; see the other sinks or the logs for this alert id',
+      };
+    }
   }
   return event;
+}
+
+function fitsPagerDuty(event: object): boolean {
+  return Buffer.byteLength(JSON.stringify(event)) <= PAGERDUTY_LIMITS.payloadBytes;
 }
 
 export type PagerDutyEvent = ReturnType<typeof triggerEvent>;
