@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryDeliveryLedger } from '../../src/alert/ledger-memory.js';
 import { createMetrics } from '../../src/observe/metrics.js';
@@ -14,7 +14,7 @@ afterEach(async () => {
   dir = undefined;
 });
 
-function dispatcherFor(sinks: unknown[], stdout?: PassThrough) {
+function dispatcherFor(sinks: unknown[], stdout?: Writable) {
   return new Dispatcher({
     sinks: createSinks(SinksSchema.parse(sinks), { stdout }),
     ledger: new MemoryDeliveryLedger(),
@@ -71,6 +71,35 @@ describe('stdout sink', () => {
         .split('\n')
         .map((line) => JSON.parse(line)),
     ).toEqual(alerts);
+  });
+});
+
+describe('stdout sink behind a slow reader', () => {
+  it('writes each alert once, though the reader is slower than the send timeout', async () => {
+    const written: string[] = [];
+    // A reader that takes 300 ms per chunk, with a tiny buffer: every write has to wait for it.
+    const slow = new Writable({
+      highWaterMark: 16,
+      write(chunk: Buffer, _encoding, done) {
+        written.push(chunk.toString());
+        setTimeout(done, 300);
+      },
+    });
+    const d = dispatcherFor(
+      [{ type: 'stdout', requestTimeoutMs: 100, retry: { initialBackoffMs: 20, maxBackoffMs: 50 } }],
+      slow,
+    );
+    const alerts = [makeAlert(), makeAlert(), makeAlert()];
+    for (const alert of alerts) await d.dispatch(alert);
+    await new Promise((resolve) => slow.end(resolve));
+    await d.close();
+
+    const ids = written
+      .join('')
+      .trimEnd()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { alertId: string }).alertId);
+    expect(ids).toEqual(alerts.map((alert) => alert.alertId));
   });
 });
 

@@ -33,15 +33,22 @@ export class StdoutSink implements Sink {
     });
   }
 
+  /**
+   * Backpressure is waited out *before* writing: once `write()` has taken the text it is buffered
+   * and will be written, so reporting a timeout after that would have the batch written twice.
+   */
   async send(alerts: Alert[], signal: AbortSignal): Promise<SendResult> {
     if (this.#broken) return writeFailure(this.#broken);
-    const text = alerts.map((alert) => `${JSON.stringify(alert)}\n`).join('');
     try {
-      await writeRespectingBackpressure(this.stream, text, signal);
-      return { ok: true, statusClass: '2xx' };
+      await drained(this.stream, signal);
     } catch (err) {
       return writeFailure(err as NodeJS.ErrnoException);
     }
+    if (this.#broken) return writeFailure(this.#broken);
+    const text = alerts.map((alert) => `${JSON.stringify(alert)}\n`).join('');
+    // A failed write also emits 'error', which marks the sink broken for the sends after it.
+    this.stream.write(text, () => undefined);
+    return { ok: true, statusClass: '2xx' };
   }
 
   healthy(): boolean {
@@ -57,15 +64,19 @@ function writeFailure(err: NodeJS.ErrnoException): SendResult {
   return { ok: false, retryable: code !== 'EPIPE', statusClass: 'error', error: `write failed: ${code}` };
 }
 
-function writeRespectingBackpressure(stream: Writable, text: string, signal: AbortSignal): Promise<void> {
+/** Resolves once `stream` takes more data without buffering past its mark; rejects on abort. */
+function drained(stream: Writable, signal: AbortSignal): Promise<void> {
+  if (!stream.writableNeedDrain) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const flushed = stream.write(text, (err) => (err ? reject(err) : undefined));
-    if (flushed) return resolve();
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    stream.once('drain', () => {
+    const onAbort = () => {
+      stream.off('drain', onDrain);
+      reject(signal.reason);
+    };
+    const onDrain = () => {
       signal.removeEventListener('abort', onAbort);
       resolve();
-    });
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    stream.once('drain', onDrain);
   });
 }
