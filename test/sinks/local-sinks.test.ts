@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -40,6 +40,35 @@ describe('file sink', () => {
     const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
     expect(lines.map((line) => JSON.parse(line))).toEqual([...first, ...second]);
   });
+
+  it('ends a line cut short by a crash before appending, so the next alert is a line of its own', async () => {
+    dir = await mkdtemp(join(tmpdir(), 's3-sentinel-file-'));
+    const path = join(dir, 'alerts.jsonl');
+    await writeFile(path, '{"alertId":"a1"}\n{"alertId":"a2","rul'); // killed mid-write
+    const alert = makeAlert();
+    const d = dispatcherFor([{ type: 'file', path }]);
+    await d.dispatch(alert);
+    await d.close();
+
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    expect(lines).toEqual(['{"alertId":"a1"}', '{"alertId":"a2","rul', JSON.stringify(alert), '']);
+  });
+
+  it.runIf(process.platform === 'linux')(
+    'closes the file after each failed write (a full disk)',
+    async () => {
+      const openFiles = async () => (await readdir('/proc/self/fd')).length;
+      const d = dispatcherFor([{ type: 'file', path: '/dev/full', retry: { maxAttempts: 1 } }]);
+      await d.dispatch(makeAlert()); // the first open, for the baseline
+      const before = await openFiles();
+      for (let i = 0; i < 20; i++) {
+        expect((await d.dispatch(makeAlert())).sinks).toEqual({ file: 'failed-retryable' }); // ENOSPC
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the closes are not awaited
+      expect(await openFiles()).toBeLessThanOrEqual(before + 1);
+      await d.close();
+    },
+  );
 
   it('keeps alerts pending, without retrying now, when the directory does not exist', async () => {
     const d = dispatcherFor([{ type: 'file', path: join(tmpdir(), 'no-such-dir-s3s', 'x', 'alerts.jsonl') }]);

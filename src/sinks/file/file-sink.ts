@@ -4,6 +4,7 @@ import { createAlertFilter } from '../filter.js';
 import type { SendResult, Sink } from '../sink.js';
 import type { FileSinkConfig } from './config.js';
 
+const NEWLINE = 0x0a;
 /** Lines per write(2): one append per batch keeps lines whole and syscalls few. */
 const FILE_BATCH = 500;
 /** Errors a retry cannot fix: the path is wrong or not ours to write. */
@@ -51,14 +52,17 @@ export class FileSink implements Sink {
   async #append(alerts: Alert[]): Promise<SendResult> {
     const text = alerts.map((alert) => `${JSON.stringify(alert)}\n`).join('');
     try {
-      this.#handle ??= open(this.config.path, 'a');
+      this.#handle ??= openForAppend(this.config.path);
       const handle = await this.#handle;
       await handle.appendFile(text, 'utf8');
       this.#healthy = true;
       return { ok: true, statusClass: '2xx' };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+      // Reopened for the next try (the file may have been fixed or rotated); this one is closed.
+      const failed = this.#handle;
       this.#handle = undefined;
+      void failed?.then((handle) => handle.close()).catch(() => undefined);
       this.#healthy = false;
       const permanent = PERMANENT_FS_ERRORS.has(code);
       return {
@@ -88,5 +92,33 @@ export class FileSink implements Sink {
     } finally {
       await handle.close();
     }
+  }
+}
+
+/**
+ * Opens `path` for appending. A file that does not end with a newline holds a line cut short (a
+ * crash or a full disk in the middle of a write): it is ended first, so the next alert starts a line
+ * of its own instead of being glued to the broken one, which readers can then skip.
+ */
+async function openForAppend(path: string): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'a+'); // a+ to read the last byte
+  } catch (err) {
+    // Write-only for us: append without the check.
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') return open(path, 'a');
+    throw err;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      if (last[0] !== NEWLINE) await handle.appendFile('\n');
+    }
+    return handle;
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    throw err;
   }
 }
