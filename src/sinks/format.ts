@@ -61,7 +61,15 @@ function identityText(value: unknown): string | undefined {
 
 /** Cuts `value` to `max` characters, marking the cut with an ellipsis. */
 export function truncate(value: string, max: number): string {
-  return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
+  if (value.length <= max) return value;
+  let end = max - 1;
+  // Never between the two halves of a surrogate pair (an emoji): a lone half is invalid Unicode.
+  if (isHighSurrogate(value.charCodeAt(end - 1))) end--;
+  return `${value.slice(0, end)}…`;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /** True for absolute http(s) URLs, the only links worth a button. */

@@ -4,6 +4,7 @@ import { MemoryDeliveryLedger } from '../../src/alert/ledger-memory.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { createSinks, Dispatcher, SinksSchema, verifySignature } from '../../src/sinks/index.js';
 import { dedupKey, PAGERDUTY_SEVERITY, triggerEvent } from '../../src/sinks/pagerduty/index.js';
+import { truncate } from '../../src/sinks/format.js';
 import { alertMessage, digestMessage, SLACK_LIMITS } from '../../src/sinks/slack/index.js';
 import { capturingLogger, makeAlert, startReceiver, type Receiver } from './helpers.js';
 
@@ -184,6 +185,21 @@ describe('PagerDuty', () => {
     expect(dedupKey(longId).length).toBeLessThanOrEqual(255);
     expect(dedupKey(longId)).toBe(dedupKey(longId));
     expect(dedupKey(longId)).not.toBe(dedupKey(`${longId}b`));
+  });
+});
+
+describe('text limits', () => {
+  it('never cuts an emoji in half', () => {
+    const cut = truncate(`${'a'.repeat(8)}😀😀`, 10);
+    expect(cut).toBe(`${'a'.repeat(8)}…`);
+    expect(Buffer.from(cut, 'utf8').toString('utf8')).toBe(cut); // a lone half would become U+FFFD
+  });
+
+  it('gives a blank title the rule id as Slack header, and escapes rule ids in mrkdwn', () => {
+    const message = alertMessage(makeAlert({ title: '   ', ruleId: 'Custom.<!channel>.Rule' }));
+    const text = JSON.stringify(message);
+    expect(text).toContain('"text":"Custom.<!channel>.Rule"'); // plain_text header: shown as is
+    expect(text).not.toMatch(/`Custom\.<!channel>/); // never live inside mrkdwn
   });
 });
 

@@ -64,7 +64,7 @@ export function alertMessage(alert: Alert): SlackMessage {
   const facts = alertFacts(alert);
   const fieldEntries: [string, string | undefined][] = [
     ['Severity', alert.severity],
-    ['Rule', `\`${alert.ruleId}\``],
+    ['Rule', `\`${escapeMrkdwn(alert.ruleId)}\``],
     ['Bucket', facts.bucket],
     ['Key', facts.key],
     ['Requester', facts.requester],
@@ -82,7 +82,10 @@ export function alertMessage(alert: Alert): SlackMessage {
   const blocks: SlackBlock[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: truncate(alert.title || alert.ruleId, SLACK_LIMITS.headerChars) },
+      text: {
+        type: 'plain_text',
+        text: truncate(alert.title.trim() || alert.ruleId, SLACK_LIMITS.headerChars),
+      },
     },
     { type: 'section', fields },
   ];
@@ -153,7 +156,7 @@ export function digestMessage(alerts: Alert[]): SlackMessage {
     blocks.push({
       type: 'section',
       text: mrkdwn(
-        `*[${alert.severity}] ${escapeMrkdwn(alert.title)}*\n\`${alert.ruleId}\` · ${[...where, facts.eventTime].join(' · ')}`,
+        `*[${alert.severity}] ${escapeMrkdwn(alert.title)}*\n\`${escapeMrkdwn(alert.ruleId)}\` · ${[...where, facts.eventTime].join(' · ')}`,
       ),
     });
   }
