@@ -10,6 +10,8 @@ export interface PostRequest {
   body: string;
   headers?: Record<string, string>;
   signal: AbortSignal;
+  /** Credentials besides the URL and headers (a routing key in the body) to keep out of errors. */
+  secrets?: readonly string[];
 }
 
 /**
@@ -46,8 +48,41 @@ export async function postJson(
     statusClass,
     status: response.status,
     retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
-    error: `HTTP ${response.status}${text ? `: ${text.trim().slice(0, ERROR_TEXT_MAX_CHARS)}` : ''}`,
+    error: `HTTP ${response.status}${text ? `: ${scrubSecrets(text, request).trim().slice(0, ERROR_TEXT_MAX_CHARS)}` : ''}`,
   };
+}
+
+/** Secrets shorter than this are not looked for: too likely to be ordinary words. */
+const MIN_SECRET_CHARS = 6;
+
+/**
+ * The destination's error text with every credential of the request masked. Receivers echo what
+ * they were sent (a framework's "Cannot POST /hooks/<token>" page, a proxy quoting a header), and
+ * the text goes to the logs. Masked: the URL, its path and each path segment and query value, the
+ * header values and each word of them, and the request's other secrets.
+ */
+export function scrubSecrets(
+  text: string,
+  request: Pick<PostRequest, 'url' | 'headers' | 'secrets'>,
+): string {
+  const secrets = new Set<string>([request.url, ...(request.secrets ?? [])]);
+  for (const value of Object.values(request.headers ?? {})) {
+    secrets.add(value);
+    for (const word of value.split(/\s+/)) secrets.add(word); // the token of `Bearer <token>`
+  }
+  try {
+    const url = new URL(request.url);
+    secrets.add(url.pathname + url.search);
+    for (const segment of url.pathname.split('/')) secrets.add(segment);
+    for (const value of url.searchParams.values()) secrets.add(value);
+  } catch {
+    // Not a URL: the whole string is already in the set.
+  }
+  let scrubbed = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (secret.length >= MIN_SECRET_CHARS) scrubbed = scrubbed.split(secret).join('****');
+  }
+  return scrubbed;
 }
 
 /** Bytes of an error response body we read at most. */

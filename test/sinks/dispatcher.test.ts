@@ -139,6 +139,30 @@ describe('retries', () => {
     expect(dispatcher.healthy).toBe(true);
   });
 
+  it('keeps credentials a destination echoes back in its error body out of the logs', async () => {
+    // Receivers that quote the request in their error page, as many frameworks' 404 pages do.
+    const echo = await receiver((request) => ({
+      status: 404,
+      body: `Cannot POST ${request.path} (auth ${String(request.headers.authorization)}, body ${request.body})`,
+    }));
+    const { dispatcher, logText } = setup([
+      { type: 'slack', name: 'slack', webhookUrl: `${echo.url}${SLACK_PATH}`, minIntervalMs: 0 },
+      {
+        type: 'webhook',
+        name: 'hook',
+        url: `${echo.url}${WEBHOOK_PATH}?token=QueryTokenSecret789`,
+        headers: { Authorization: 'Bearer HeaderTokenSecret321' },
+      },
+      { type: 'pagerduty', name: 'pd', routingKey: ROUTING_KEY, url: `${echo.url}/v2/enqueue` },
+    ]);
+
+    await dispatcher.dispatch(makeAlert());
+
+    const text = logText();
+    expect(text).toMatch(/Cannot POST \*\*\*\*/); // the error is still logged, credentials masked
+    for (const secret of ['QueryTokenSecret789', 'HeaderTokenSecret321']) expect(text).not.toContain(secret);
+  });
+
   it('marks the sink unhealthy when Slack says the webhook is gone, and keeps the alert pending', async () => {
     let gone = true;
     const slack = await receiver(() =>

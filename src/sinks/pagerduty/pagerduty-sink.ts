@@ -34,7 +34,7 @@ export class PagerDutySink implements Sink {
     if (!alert || alerts.length > 1)
       throw new Error('the pagerduty sink sends exactly one alert per request');
     const body = JSON.stringify(triggerEvent(alert, this.config));
-    return postJson(this.fetchFn, { url: this.config.url, body, signal });
+    return postJson(this.fetchFn, { url: this.config.url, body, signal, secrets: [this.config.routingKey] });
   }
 
   healthy(): boolean {

@@ -44,7 +44,8 @@ export class WebhookSink implements Sink {
     if (this.config.secret) {
       headers[SIGNATURE_HEADER] = signatureHeader(this.config.secret, body, Math.floor(this.nowMs() / 1000));
     }
-    return postJson(this.fetchFn, { url: this.config.url, body, headers, signal });
+    const secrets = this.config.secret ? [this.config.secret] : [];
+    return postJson(this.fetchFn, { url: this.config.url, body, headers, signal, secrets });
   }
 
   healthy(): boolean {
