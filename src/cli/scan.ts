@@ -38,8 +38,9 @@ interface ScanCliOptions extends RuleSourceOptions {
 
 /**
  * `s3-sentinel scan [--rules DIR]… [--config FILE] PATH…`: alerts to the config's sinks, or as JSON
- * lines on stdout. Exit 0; 1 when a delivery failed or an input could not be read; 2 for a bad
- * config or a path that does not exist (or an S3 prefix that cannot be listed).
+ * lines on stdout. Exit 0; 1 when a delivery failed, an input could not be read or a rule did not
+ * load (the others still ran); 2 for a bad config or a path that does not exist (or an S3 prefix
+ * that cannot be listed).
  */
 export function registerScan(program: Command): void {
   addRulesOption(program.command('scan'))
@@ -117,7 +118,10 @@ export function registerScan(program: Command): void {
         if (progress) process.stderr.write('\r\x1b[K');
         const seconds = (performance.now() - started) / 1000;
         process.stderr.write(`${summaryLine(result.counts, seconds, result.deliveries)}\n`);
-        const failed = result.deliveries.some((d) => d.failed > 0) || result.counts.inputErrors > 0;
+        const failed =
+          result.deliveries.some((d) => d.failed > 0) ||
+          result.counts.inputErrors > 0 ||
+          result.ruleProblems > 0;
         process.exitCode = failed ? EXIT_FAILED : EXIT_OK;
       } catch (err) {
         if (progress) process.stderr.write('\r\x1b[K');

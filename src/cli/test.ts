@@ -52,7 +52,8 @@ async function runTestCommand(options: TestOptions): Promise<number> {
   const out: string[] = [];
   let passed = 0;
   const failed: string[] = [];
-  for (const rule of rules.filter((candidate) => ruleMatchesFilters(candidate, filters))) {
+  const selected = rules.filter((candidate) => ruleMatchesFilters(candidate, filters));
+  for (const rule of selected) {
     const report = runRuleTests(rule, { minimumTests });
     out.push(rule.id);
     for (const result of report.cases) {
@@ -76,5 +77,12 @@ async function runTestCommand(options: TestOptions): Promise<number> {
   for (const id of failed) out.push(`\t\t${id}`);
   for (const problem of problems) out.push(`\t\t${problem.file}: ${problem.message}`);
   process.stdout.write(`${out.join('\n')}\n`);
+  if (selected.length === 0 && problems.length === 0) {
+    // A wrong directory or a misspelt filter value must not pass a CI run by testing nothing.
+    process.stderr.write(
+      `s3-sentinel test: no rules to test${filters.length > 0 ? ' (none matches --filter)' : ''}\n`,
+    );
+    return EXIT_FAILED;
+  }
   return failed.length > 0 || problems.length > 0 ? EXIT_FAILED : EXIT_OK;
 }

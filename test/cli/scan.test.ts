@@ -89,6 +89,23 @@ describe('s3-sentinel scan', () => {
     expect(twice.stderr).toMatch(/scan: 1202 lines/);
   });
 
+  it('exits 1 when a --rules directory does not load, after scanning with the rules that did', async () => {
+    const file = join(dir, 'one-insecure.log');
+    writeFileSync(file, `${line(Date.UTC(2026, 0, 1), 'b', true)}\n`);
+    const failure = await run(
+      'npx',
+      ['tsx', 'src/cli.ts', 'scan', '--rules', join(dir, 'no-such-rules'), file],
+      {
+        cwd: process.cwd(),
+      },
+    ).catch((err: { code: number; stdout: string; stderr: string }) => err);
+    expect(failure).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/no-such-rules: cannot read rules: ENOENT/),
+    });
+    expect((failure as { stdout: string }).stdout).toMatch(/AWS\.S3\.ServerAccess\.Insecure/); // built-ins ran
+  });
+
   it('exits 2 naming a path that does not exist', async () => {
     await expect(scan(join(dir, 'missing.log'))).rejects.toMatchObject({
       code: 2,

@@ -64,6 +64,15 @@ describe('s3-sentinel test', () => {
     expect(listing.stdout).toMatch(/AWS\.S3\.ServerAccess\.Insecure\s+LOW\s+720m/);
   });
 
+  it('fails when nothing is tested: an empty rules directory or a filter that matches no rule', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 's3s-test-empty-'));
+    const none = await cli('test', '--no-builtin', '--rules', empty);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toMatch(/Passed: 0\n\tFailed: 0\n\tInvalid: 0/);
+    const typo = await cli('test', '--filter', 'Severity=Hihg');
+    expect(typo.code).toBe(1);
+  });
+
   it('enforces --minimum-tests', async () => {
     const failure = await cli(
       'test',
