@@ -15,7 +15,7 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description('run the daemon: poll SQS for new access logs, evaluate the rules, deliver alerts')
-    .requiredOption('--config <file>', 'YAML configuration (sqs.queueUrl is required)')
+    .requiredOption('-c, --config <file>', 'YAML configuration (sqs.queueUrl is required)')
     .action(async (options: { config: string }) => {
       const config = await loadRunConfig(options.config);
       if (!config) return;

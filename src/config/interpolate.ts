@@ -4,9 +4,9 @@ import { formatPath, type ConfigIssue } from './errors.js';
  * `${NAME}` references in string values, replaced from the environment. Done on the parsed YAML
  * tree rather than on the text, so a value containing `:` or a newline cannot change the YAML
  * structure, and a missing variable is reported with the path of the value that needs it.
- * `$${` writes a literal `${`.
+ * `$${` writes a literal `${`; a `${` that is never closed is reported.
  */
-const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g;
+const REFERENCE = /\$\$\{|\$\{([^}]*)\}|\$\{/g;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -32,6 +32,13 @@ export function interpolateEnv(
 function interpolateString(text: string, env: Env, issues: ConfigIssue[], path: PropertyKey[]): string {
   return text.replace(REFERENCE, (match, name: string | undefined) => {
     if (match === '$${') return '${';
+    if (match === '${') {
+      issues.push({
+        path: formatPath(path),
+        message: '"${" is never closed; write ${NAME}, or $${ for a literal ${',
+      });
+      return match;
+    }
     if (name === undefined || !VARIABLE_NAME.test(name)) {
       issues.push({
         path: formatPath(path),

@@ -118,8 +118,10 @@ export function requestFailure(err: unknown, signal: AbortSignal): SendResult {
  * (ECONNREFUSED, UND_ERR_SOCKET…). Messages are avoided on purpose: some quote the URL.
  */
 function errorCode(err: unknown): string {
-  const cause = (err as { cause?: { code?: unknown; name?: unknown } } | undefined)?.cause;
+  const cause = (err as { cause?: { code?: unknown; name?: unknown; message?: unknown } } | undefined)?.cause;
   if (cause && typeof cause.code === 'string') return cause.code;
+  // fetch refuses some ports outright (6000, 6665-6669, 10080…): say so, the URL needs changing.
+  if (cause?.message === 'bad port') return 'port blocked by fetch (bad port)';
   if (cause && typeof cause.name === 'string') return cause.name;
   return (err as Error | undefined)?.name ?? 'unknown';
 }

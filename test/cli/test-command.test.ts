@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -71,6 +71,11 @@ describe('s3-sentinel test', () => {
     expect(none.stdout).toMatch(/Passed: 0\n\tFailed: 0\n\tInvalid: 0/);
     const typo = await cli('test', '--filter', 'Severity=Hihg');
     expect(typo.code).toBe(1);
+  });
+
+  it('prints the package version with --version', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(await cli('--version')).toEqual({ code: 0, stdout: `${version}\n` });
   });
 
   it('enforces --minimum-tests', async () => {

@@ -136,6 +136,10 @@ sinks: [{ type: webhook, url: "https://\${HOST}/in?x=$\${literal}" }]`,
       path: 'log.level',
       message: expect.stringContaining('not a valid variable reference'),
     });
+    expect(issuesOf('sinks: [{ type: webhook, url: "https://x.example/${UNCLOSED" }]')[0]).toEqual({
+      path: 'sinks[0].url',
+      message: expect.stringContaining('"${" is never closed'),
+    });
   });
 });
 

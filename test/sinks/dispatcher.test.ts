@@ -221,6 +221,14 @@ describe('retries', () => {
     expect(hook.requests).toHaveLength(3);
   });
 
+  it('says when fetch refuses the port itself', async () => {
+    const { dispatcher, logText } = setup([{ type: 'webhook', url: 'http://127.0.0.1:6000/in' }], {
+      retry: { ...FAST_RETRY, maxAttempts: 1 },
+    });
+    expect((await dispatcher.dispatch(makeAlert())).sinks).toEqual({ webhook: 'failed-retryable' });
+    expect(logText()).toContain('network error: port blocked by fetch (bad port)');
+  });
+
   it('retries network errors (nothing listening)', async () => {
     const gone = await startReceiver();
     await gone.close();
