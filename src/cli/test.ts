@@ -73,7 +73,7 @@ async function runTestCommand(options: TestOptions): Promise<number> {
   out.push('Test Summary');
   out.push(`\tPassed: ${passed}`);
   out.push(`\tFailed: ${failed.length}`);
-  out.push(`\tInvalid: ${problems.length}`);
+  out.push(`\tInvalid: ${new Set(problems.map((problem) => problem.file)).size}`); // files, not problems
   for (const id of failed) out.push(`\t\t${id}`);
   for (const problem of problems) out.push(`\t\t${problem.file}: ${problem.message}`);
   process.stdout.write(`${out.join('\n')}\n`);

@@ -29,3 +29,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return out;
 }
+
+/** A YAML error's first line, without the colon that introduced the source excerpt after it. */
+export function yamlErrorSummary(message: string): string {
+  return message.split('\n')[0]!.replace(/:\s*$/, '');
+}

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
+import { ConfigError, formatPath, yamlErrorSummary, type ConfigIssue } from './errors.js';
 import { interpolateEnv, type Env } from './interpolate.js';
 import { ConfigSchema, type Config } from './schema.js';
 
@@ -29,7 +29,7 @@ export function parseConfig(text: string, options: LoadOptions & { origin?: stri
   if (doc.errors.length > 0) {
     throw new ConfigError(
       origin,
-      doc.errors.map((e) => ({ path: '', message: `YAML: ${e.message.split('\n')[0]}` })),
+      doc.errors.map((e) => ({ path: '', message: `YAML: ${yamlErrorSummary(e.message)}` })),
     );
   }
   const raw: unknown = doc.toJS() ?? {};

@@ -8,6 +8,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { yamlErrorSummary } from '../config/errors.js';
 import { loadCodeRule } from './code/code-rule.js';
 import type { CompiledRule, RuleMetadata } from './rule.js';
 import { describeIssues, ruleFileSchema, type RuleFile } from './schema.js';
@@ -128,7 +129,7 @@ async function loadFile(
     document = parseYaml(await readFile(file, 'utf8'));
   } catch (err) {
     const where = err instanceof YAMLParseError && err.linePos ? `line ${err.linePos[0].line}` : '(file)';
-    return { problems: [`${where}: ${(err as Error).message.split('\n')[0]}`] };
+    return { problems: [`${where}: ${yamlErrorSummary((err as Error).message)}`] };
   }
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
     return { problems: ['(top level): must be a mapping with AnalysisType: rule'] };

@@ -6,15 +6,17 @@
 import { z } from 'zod';
 import { SEVERITIES, type Severity } from '../alert/alert.js';
 
-const severity = z.string().transform((value, ctx): Severity => {
-  const upper = value.toUpperCase();
-  if ((SEVERITIES as readonly string[]).includes(upper)) return upper as Severity;
-  ctx.addIssue({
-    code: 'custom',
-    message: `must be one of Info, Low, Medium, High, Critical (got "${value}")`,
+const severity = z
+  .string({ error: 'is required (one of Info, Low, Medium, High, Critical)' })
+  .transform((value, ctx): Severity => {
+    const upper = value.toUpperCase();
+    if ((SEVERITIES as readonly string[]).includes(upper)) return upper as Severity;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be one of Info, Low, Medium, High, Critical (got "${value}")`,
+    });
+    return z.NEVER;
   });
-  return z.NEVER;
-});
 
 const text = z
   .string()
