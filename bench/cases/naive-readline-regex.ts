@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { naiveParse } from '../naive-parse.mjs';
-import { READ_CHUNK_BYTES, type BenchCase } from './case.js';
+import type { BenchCase } from './case.js';
 
 /**
  * The baseline to beat: what a first attempt looks like — node:readline and bench/naive-parse.mjs
@@ -15,7 +15,7 @@ export const naiveReadlineRegex: BenchCase = {
     let lines = 0;
     let records = 0;
     let errors = 0;
-    const input = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
+    const input = createReadStream(file); // Node's default reads, as a first attempt would
     for await (const line of createInterface({ input, crlfDelay: Infinity })) {
       lines++;
       if (naiveParse(line) === null) {

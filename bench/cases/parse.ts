@@ -1,15 +1,14 @@
-import { createReadStream } from 'node:fs';
 import { forEachLine } from '../../src/ingest/decode.js';
 import type { LogEvent } from '../../src/logs/event.js';
 import { isParseError, parseS3AccessLine } from '../../src/logs/s3-access/index.js';
-import { READ_CHUNK_BYTES, type BenchCase } from './case.js';
+import { cliFileChunks, type BenchCase } from './case.js';
 
 /** The parse pipeline as `parse`/`scan` run it, with `use` applied to every record. */
 async function parseFile(file: string, use: (record: LogEvent) => void) {
   let records = 0;
   let errors = 0;
   const parseTimeMs = Date.now();
-  const { bytes, lines } = await forEachLine(createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }), {
+  const { bytes, lines } = await forEachLine(cliFileChunks(file), {
     line(text, lineNo) {
       const record = parseS3AccessLine(text, { file, line: lineNo }, parseTimeMs);
       if (isParseError(record)) errors++;

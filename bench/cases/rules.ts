@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { loadRules } from '../../src/detect/loader.js';
 import { scanLocalPaths } from '../../src/detect/scan.js';
 import { naiveParse } from '../naive-parse.mjs';
-import { READ_CHUNK_BYTES, type BenchCase } from './case.js';
+import type { BenchCase } from './case.js';
 
 /**
  * The built-in rules, loaded once per process: loading is start-up work (YAML, and the code rule's
@@ -53,7 +53,7 @@ export const naiveInsecureBaseline: BenchCase = {
     let lines = 0;
     let alerts = 0;
     const seen = new Set<string>();
-    const input = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
+    const input = createReadStream(file); // Node's default reads, as a first attempt would
     for await (const line of createInterface({ input, crlfDelay: Infinity })) {
       lines++;
       const record = naiveParse(line);

@@ -1,6 +1,5 @@
-import { createReadStream } from 'node:fs';
 import { LineSplitter } from '../../src/ingest/line-splitter.js';
-import { READ_CHUNK_BYTES, type BenchCase } from './case.js';
+import { cliFileChunks, type BenchCase } from './case.js';
 
 export const splitLines: BenchCase = {
   name: 'split lines',
@@ -15,8 +14,7 @@ export const splitLines: BenchCase = {
       },
       tooLong() {},
     });
-    for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }))
-      splitter.push(chunk as Buffer);
+    for await (const chunk of cliFileChunks(file)) splitter.push(chunk);
     splitter.end();
     return { lines, bytes: splitter.bytes, note: `${chars} chars` };
   },
