@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
+import { LRUCache } from 'lru-cache';
 import { Deduplicator } from './alert/dedup.js';
 import type { DedupStore } from './alert/dedup-store.js';
 import { DynamoDbDedupStore } from './alert/dynamodb-dedup-store.js';
@@ -129,14 +130,21 @@ async function start(
   });
   closers.push(() => reader.close());
   const undelivered = new UndeliveredAlerts();
+  // The buckets we read log objects from: only reads of these can be our own (self-identity.ts).
+  const readBuckets = new LRUCache<string, true>({ max: READ_BUCKETS_REMEMBERED });
   const processor = new ObjectProcessor({
-    reader,
+    reader: {
+      open: (ref, signal) => {
+        readBuckets.set(ref.bucket, true);
+        return reader.open(ref, signal);
+      },
+    },
     engine: new RuleEngine({ rules, metrics, logger, errors }),
     dedup: new Deduplicator({ store, metrics, errors }),
     dispatcher,
     metrics,
     logger,
-    isOwnRead: createOwnReadPredicate(identity),
+    isOwnRead: createOwnReadPredicate(identity, readBuckets),
     undelivered,
     // A reread object gets a fresh deduplicator: it reopens every alert whose window already
     // reached its threshold (same alert ids), and the ledger sends each only where it is missing.
@@ -261,6 +269,9 @@ async function createStores(
   });
   return { store, ledger };
 }
+
+/** Log buckets remembered as ours to read; far more than any deployment reads from. */
+const READ_BUCKETS_REMEMBERED = 10_000;
 
 const QUEUE_URL_REGION = /^https:\/\/sqs[.-]([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//;
 

@@ -77,21 +77,30 @@ export function userAgentHasMarker(userAgent: string, product: string = USER_AGE
 }
 
 /**
- * The operations the daemon itself performs on log buckets. Anything else done with our identity
- * and marker — a PUT, a DELETE, an ACL change — is not our read and must reach the rules: someone
+ * What the daemon's own reads look like in a log: a successful GetObject (200, or 206 for a range).
+ * Anything else done with our identity and marker — a PUT, a DELETE, a HEAD, a listing, a 403
+ * probe of a bucket we are not allowed to read — is not our read and must reach the rules: someone
  * holding stolen task credentials can set any user agent.
  */
-export const OWN_READ_OPERATIONS: ReadonlySet<string> = new Set([
-  'REST.GET.OBJECT',
-  'REST.HEAD.OBJECT',
-  'REST.GET.BUCKET',
-]);
+const OWN_READ_OPERATION = 'REST.GET.OBJECT';
+const OWN_READ_STATUSES: ReadonlySet<number> = new Set([200, 206]);
+
+/** The buckets this daemon reads log objects from: only reads of those can be ours. */
+export interface ReadBuckets {
+  has(bucket: string): boolean;
+}
 
 /** Builds the `isOwnRead(event)` predicate the pipeline uses to drop our own reads. */
-export function createOwnReadPredicate(identity: SelfIdentity): (event: LogEvent) => boolean {
+export function createOwnReadPredicate(
+  identity: SelfIdentity,
+  readBuckets: ReadBuckets,
+): (event: LogEvent) => boolean {
   return (event) => {
-    const operation = event.get('operation');
-    if (typeof operation !== 'string' || !OWN_READ_OPERATIONS.has(operation)) return false;
+    if (event.get('operation') !== OWN_READ_OPERATION) return false;
+    const status = event.get('httpstatus');
+    if (typeof status !== 'number' || !OWN_READ_STATUSES.has(status)) return false;
+    const bucket = event.get('bucket');
+    if (typeof bucket !== 'string' || !readBuckets.has(bucket)) return false;
     const requester = event.get('requester');
     const userAgent = event.get('useragent');
     return (

@@ -56,20 +56,21 @@ const INSECURE_TAIL = 'SigV4 - AuthHeader logs.s3.us-east-1.amazonaws.com - - -'
 /** An access log line for GET of `key`; insecure (plain HTTP) unless told otherwise. */
 export function logLine(
   key: string,
-  options: { secure?: boolean; requester?: string; userAgent?: string; time?: string } = {},
+  options: { secure?: boolean; requester?: string; userAgent?: string; time?: string; bucket?: string } = {},
 ): string {
   const requester = options.requester ?? 'arn:aws:iam::123456789012:user/alice';
+  const bucket = options.bucket ?? 'data-bucket';
   const userAgent = options.userAgent ?? 'curl/8.5.0';
   return [
     '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be',
-    'data-bucket',
+    bucket,
     `[${options.time ?? '06/Feb/2019:00:00:38 +0000'}]`,
     '192.0.2.3',
     requester,
     '3E57427F3EXAMPLE',
     'REST.GET.OBJECT',
     key,
-    `"GET /data-bucket/${key} HTTP/1.1"`,
+    `"GET /${bucket}/${key} HTTP/1.1"`,
     '200',
     '-',
     '113',

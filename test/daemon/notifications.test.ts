@@ -138,10 +138,15 @@ describe('s3-sentinel run: notification forms', () => {
   it('never alerts on its own reads, but does on a forged user agent', async () => {
     const p = uniqueName('self');
     const ownAgent = 'aws-sdk-js/3.1175.0 ua/2.1 os/linux lang/js s3-sentinel/0.1.0';
+    // Lines about the log bucket itself: the daemon reads it, so a read there can be its own.
     const lines = [
-      logLine(`${p}/own-read`, { requester: OWN_ARN, userAgent: ownAgent }),
-      logLine(`${p}/forged`, { requester: 'arn:aws:iam::123456789012:user/mallory', userAgent: ownAgent }),
-      logLine(`${p}/no-marker`, { requester: OWN_ARN }),
+      logLine(`${p}/own-read`, { bucket, requester: OWN_ARN, userAgent: ownAgent }),
+      logLine(`${p}/forged`, {
+        bucket,
+        requester: 'arn:aws:iam::123456789012:user/mallory',
+        userAgent: ownAgent,
+      }),
+      logLine(`${p}/no-marker`, { bucket, requester: OWN_ARN }),
     ];
     await putObject(fauxqs, bucket, `${p}/log`, lines.join('\n'));
     await sendMessage(fauxqs, queue, s3Notification({ bucket, encodedKey: `${p}/log` }));

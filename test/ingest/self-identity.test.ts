@@ -11,7 +11,7 @@ import { startFauxqsHarness, type FauxqsHarness } from '../helpers/fauxqs.js';
 
 /** A LogEvent over a plain record (a GetObject unless said otherwise), with case-insensitive lookup. */
 function event(fields: Record<string, unknown>): LogEvent {
-  const record = { operation: 'REST.GET.OBJECT', ...fields };
+  const record = { operation: 'REST.GET.OBJECT', httpstatus: 200, bucket: 'access-logs', ...fields };
   const lower = new Map(Object.entries(record).map(([k, v]) => [k.toLowerCase(), v]));
   return {
     logType: 'AWS.S3ServerAccess',
@@ -25,19 +25,32 @@ function event(fields: Record<string, unknown>): LogEvent {
 const OUR_UA = `aws-sdk-js/3.1175.0 ua/2.1 os/linux#6.1 lang/js md/nodejs#20.20.2 api/s3#3.1175.0 m/E ${ownUserAgent('0.1.0')}`;
 const ROLE = 'arn:aws:sts::123456789012:assumed-role/s3-sentinel-reader/i-0abc123';
 
+/** The buckets the daemon reads its log objects from. */
+const READ_BUCKETS = new Set(['access-logs']);
+
 describe('isOwnRead', () => {
-  const isOwnRead = createOwnReadPredicate(identityFromArn(ROLE));
+  const isOwnRead = createOwnReadPredicate(identityFromArn(ROLE), READ_BUCKETS);
 
   it('is true only when the requester is our role AND the user agent carries our marker', () => {
     expect(isOwnRead(event({ requester: ROLE, useragent: OUR_UA }))).toBe(true);
   });
 
-  it('is false for anything but a read, even with our identity and marker (stolen credentials)', () => {
-    for (const operation of ['REST.PUT.OBJECT', 'REST.DELETE.OBJECT', 'REST.PUT.ACL', 'BATCH.DELETE.OBJECT'])
+  it('is false for anything but a GetObject, even with our identity and marker (stolen credentials)', () => {
+    for (const operation of [
+      'REST.PUT.OBJECT',
+      'REST.DELETE.OBJECT',
+      'REST.PUT.ACL',
+      'BATCH.DELETE.OBJECT',
+      'REST.HEAD.OBJECT', // the daemon never sends a HEAD
+      'REST.GET.BUCKET', // nor lists (only `scan` does, and it excludes nothing)
+    ])
       expect(isOwnRead(event({ requester: ROLE, useragent: OUR_UA, operation }))).toBe(false);
-    expect(isOwnRead(event({ requester: ROLE, useragent: OUR_UA, operation: 'REST.HEAD.OBJECT' }))).toBe(
-      true,
-    );
+  });
+
+  it('is false for a read that failed, or of a bucket the daemon does not read (probing with stolen credentials)', () => {
+    expect(isOwnRead(event({ requester: ROLE, useragent: OUR_UA, httpstatus: 206 }))).toBe(true);
+    expect(isOwnRead(event({ requester: ROLE, useragent: OUR_UA, httpstatus: 403 }))).toBe(false);
+    expect(isOwnRead(event({ requester: ROLE, useragent: OUR_UA, bucket: 'customer-pii' }))).toBe(false);
   });
 
   it('ignores the session name, which changes when role credentials refresh', () => {
@@ -83,7 +96,10 @@ describe('isOwnRead', () => {
   });
 
   it('compares IAM users by their whole ARN', () => {
-    const asUser = createOwnReadPredicate(identityFromArn('arn:aws:iam::123456789012:user/ops/sentinel'));
+    const asUser = createOwnReadPredicate(
+      identityFromArn('arn:aws:iam::123456789012:user/ops/sentinel'),
+      READ_BUCKETS,
+    );
     expect(
       asUser(event({ requester: 'arn:aws:iam::123456789012:user/ops/sentinel', useragent: OUR_UA })),
     ).toBe(true);
