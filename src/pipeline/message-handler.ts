@@ -1,4 +1,4 @@
-import type { HandlerResult, MessageHandler } from '../ingest/sqs/index.js';
+import type { MessageHandler } from '../ingest/sqs/index.js';
 import type { ObjectProcessor } from './object-processor.js';
 
 /**
@@ -9,18 +9,17 @@ import type { ObjectProcessor } from './object-processor.js';
  */
 export function createMessageHandler(processor: Pick<ObjectProcessor, 'process'>): MessageHandler {
   return async (message, refs, signal) => {
-    let status: HandlerResult = 'done';
+    let retry = false;
+    let awaitingDelivery = false;
     for (const ref of refs) {
       if (signal.aborted) return 'retry';
       const result = await processor.process(ref, signal, { replay: message.receiveCount > 1 });
-      if (result.status === 'done') continue;
-      // Waiting for a sink is the milder reason: any other (an unreadable object) wins.
-      if (result.outcome === 'undelivered') {
-        if (status === 'done') status = 'awaiting-delivery';
-      } else {
-        status = 'retry';
-      }
+      if (result.outcome === 'undelivered') awaitingDelivery = true;
+      else if (result.status === 'retry') retry = true;
     }
-    return status;
+    // Alerts waiting for a sink win over an unreadable object: past the receive cap the message is
+    // then kept, since deleting it would drop those alerts.
+    if (awaitingDelivery) return 'awaiting-delivery';
+    return retry ? 'retry' : 'done';
   };
 }

@@ -32,8 +32,9 @@ describe('createMessageHandler', () => {
   it.each([
     [['processed', 'gone'], 'done'],
     [['processed', 'undelivered'], 'awaiting-delivery'],
-    [['undelivered', 'read-failed'], 'retry'],
-    [['read-failed', 'undelivered'], 'retry'],
+    [['undelivered', 'read-failed'], 'awaiting-delivery'], // kept past the cap: alerts still wait
+    [['read-failed', 'undelivered'], 'awaiting-delivery'],
+    [['read-failed', 'processed'], 'retry'],
     [['aborted'], 'retry'],
   ] as const)('objects ending %j make the message %s', async (outcomes, expected) => {
     const { run, replays } = handlerFor([...outcomes]);

@@ -56,12 +56,15 @@ export async function processMessage(entry: InFlightMessage, deps: ProcessorDeps
 
   const outcome = await runHandler(entry, parsed.refs, deps, log);
   if (!entry.claim()) return; // handed back by shutdown meanwhile
-  // Past the cap the message was handled once more; only one that waits for a sink is kept.
+  // Past the cap the message was handled once more. Kept: one whose alerts wait for a sink, and one
+  // whose handler was cut short (the visibility limit), whose deliveries may still be under way.
   const overCap = options.maxReceiveCount !== undefined && message.receiveCount > options.maxReceiveCount;
-  if (overCap && outcome === 'awaiting-delivery') {
+  if (overCap && (outcome === 'awaiting-delivery' || entry.signal.aborted)) {
     log.warn(
       { maxReceiveCount: options.maxReceiveCount, objects: describe(parsed.refs) },
-      'message exceeded maxReceiveCount but its alerts wait for a destination; kept',
+      entry.signal.aborted
+        ? 'message exceeded maxReceiveCount but was cut short while alerts may be in delivery; kept'
+        : 'message exceeded maxReceiveCount but its alerts wait for a destination; kept',
     );
   } else if (overCap && outcome !== 'done') {
     metrics.messagesPoison.inc({ reason: 'receive-count-exceeded' });

@@ -1,0 +1,69 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
+import type { MessageAcker } from '../../../src/ingest/sqs/acker.js';
+import type { VisibilityHeartbeat } from '../../../src/ingest/sqs/heartbeat.js';
+import { InFlightMessage } from '../../../src/ingest/sqs/in-flight.js';
+import type { HandlerResult } from '../../../src/ingest/sqs/index.js';
+import { resolveSqsConsumerOptions } from '../../../src/ingest/sqs/options.js';
+import { processMessage } from '../../../src/ingest/sqs/processor.js';
+import { createMetrics } from '../../../src/observe/metrics.js';
+import { captureLogger } from '../../helpers/logs.js';
+import { s3Notification } from '../../helpers/notification-fixtures.js';
+
+// What happens to a message received past maxReceiveCount, decided by what its handler reports.
+// The fauxqs suite (consumer.test.ts) covers the same end to end; this one drives the cases that
+// are hard to time there: a heartbeat giving up in the middle of the handler.
+async function pastTheCap(handlerResult: HandlerResult, options: { heartbeatGivesUp?: boolean } = {}) {
+  const actions: string[] = [];
+  const handler = async (_message: unknown, _refs: unknown, signal: AbortSignal): Promise<HandlerResult> => {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return signal.aborted ? 'retry' : handlerResult;
+  };
+  const resolved = resolveSqsConsumerOptions({
+    client: {} as SQSClient,
+    queueUrl: 'http://127.0.0.1/queue',
+    handler,
+    maxReceiveCount: 3,
+    metrics: createMetrics({ defaultMetrics: false }),
+    logger: captureLogger().logger,
+  });
+  const message = {
+    messageId: 'm',
+    receiptHandle: 'r',
+    body: s3Notification({ bucket: 'logs', encodedKey: 'k' }),
+    receiveCount: 4,
+    sentTimestampMs: 0,
+    receivedAtMs: Date.now(),
+  };
+  const heartbeat = {
+    track: (_message: unknown, onGiveUp: (reason: string) => void) => {
+      if (options.heartbeatGivesUp) setTimeout(() => onGiveUp('held past maxInFlightSeconds'), 5);
+      return () => undefined;
+    },
+  } as unknown as VisibilityHeartbeat;
+  const acker = {
+    delete: async () => void actions.push('deleted'),
+    changeVisibility: async () => void actions.push('handed back'),
+  } as unknown as MessageAcker;
+  await processMessage(new InFlightMessage(message, new AbortController().signal), {
+    options: resolved,
+    acker,
+    heartbeat,
+  });
+  return actions;
+}
+
+describe('a message past maxReceiveCount', () => {
+  it('is deleted when done, and deleted as poison when it still cannot be processed', async () => {
+    expect(await pastTheCap('done')).toEqual(['deleted']);
+    expect(await pastTheCap('retry')).toEqual(['deleted']);
+  });
+
+  it('is kept when its alerts wait for a destination', async () => {
+    expect(await pastTheCap('awaiting-delivery')).toEqual([]);
+  });
+
+  it('is kept when its handler was cut short, since its alerts may still be in delivery', async () => {
+    expect(await pastTheCap('done', { heartbeatGivesUp: true })).toEqual([]);
+  });
+});
