@@ -7,7 +7,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, YAMLParseError, type Node } from 'yaml';
 import { yamlErrorSummary } from '../config/errors.js';
 import { loadCodeRule } from './code/code-rule.js';
 import type { CompiledRule, RuleMetadata } from './rule.js';
@@ -126,7 +126,7 @@ async function loadFile(
 ): Promise<{ rule?: CompiledRule; problems: string[] }> {
   let document: unknown;
   try {
-    document = parseYaml(await readFile(file, 'utf8'));
+    document = parseRuleYaml(await readFile(file, 'utf8'));
   } catch (err) {
     const where = err instanceof YAMLParseError && err.linePos ? `line ${err.linePos[0].line}` : '(file)';
     return { problems: [`${where}: ${yamlErrorSummary((err as Error).message)}`] };
@@ -178,4 +178,25 @@ export async function loadRules(options: LoadRulesOptions = {}): Promise<LoadedR
     }
   }
   return { rules, problems };
+}
+
+/**
+ * A rule file's YAML as plain data. Tags and report entries keep the text they were written as:
+ * YAML reads `CIS: [3.10]` as the number 3.1, and CIS control 3.10 is not 3.1.
+ */
+function parseRuleYaml(text: string): unknown {
+  const doc = parseDocument(text);
+  const [error] = doc.errors;
+  if (error) throw error;
+  keepWrittenNumbers(doc.get('Tags', true));
+  const reports = doc.get('Reports', true);
+  if (isMap(reports)) for (const pair of reports.items) keepWrittenNumbers(pair.value as Node | null);
+  return doc.toJS();
+}
+
+function keepWrittenNumbers(list: unknown): void {
+  if (!isSeq(list)) return;
+  for (const item of list.items) {
+    if (isScalar(item) && typeof item.value === 'number' && item.source) item.value = item.source;
+  }
 }

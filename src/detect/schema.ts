@@ -40,8 +40,9 @@ export const ruleTestSchema = z.strictObject({
 });
 
 /**
- * A tag or report entry. YAML reads `CIS: [3.5]` (as panther-analysis writes it) as a number, so
- * numbers and booleans are taken and kept as the text they were written as.
+ * A tag or report entry. YAML reads `CIS: [3.5]` (as panther-analysis writes it) as a number; the
+ * loader hands over the text as written (`3.10` stays `3.10`), and other sources' numbers and
+ * booleans are taken as text too.
  */
 const scalarText = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 

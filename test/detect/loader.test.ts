@@ -53,12 +53,12 @@ describe('invalid rules', () => {
 
   it('takes numbers in Tags and Reports as panther-analysis writes them (`CIS: [3.5]`)', async () => {
     const dir = ruleDir({
-      'cis.yml': `${HEADER}RuleID: Cis\nTags: [Compliance, 2024]\nReports:\n  CIS: [3.5]\n  MITRE ATT&CK: [TA0010:T1530]\nDetection:\n  - Condition: AlwaysTrue\n`,
+      'cis.yml': `${HEADER}RuleID: Cis\nTags: [Compliance, 2024]\nReports:\n  CIS: [3.5, 3.10]\n  MITRE ATT&CK: [TA0010:T1530]\nDetection:\n  - Condition: AlwaysTrue\n`,
     });
     const { rules, problems } = await loadRules({ builtin: false, paths: [dir] });
     expect(problems).toEqual([]);
     expect(rules[0]!.tags).toEqual(['Compliance', '2024']);
-    expect(rules[0]!.reports).toEqual({ CIS: ['3.5'], 'MITRE ATT&CK': ['TA0010:T1530'] });
+    expect(rules[0]!.reports).toEqual({ CIS: ['3.5', '3.10'], 'MITRE ATT&CK': ['TA0010:T1530'] }); // not 3.1
   });
 
   it('reports a missing rules directory', async () => {
