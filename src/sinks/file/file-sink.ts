@@ -1,4 +1,4 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Alert } from '../../alert/alert.js';
 import { createAlertFilter } from '../filter.js';
 import type { SendResult, Sink } from '../sink.js';
@@ -101,6 +101,10 @@ export class FileSink implements Sink {
  * of its own instead of being glued to the broken one, which readers can then skip.
  */
 async function openForAppend(path: string): Promise<FileHandle> {
+  // Only a regular file can hold a cut line. A FIFO or /dev/stdout is opened write-only, as before:
+  // opened read-write we would hold its read end ourselves, and writes nobody reads would succeed.
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) return open(path, 'a');
   let handle: FileHandle;
   try {
     handle = await open(path, 'a+'); // a+ to read the last byte
