@@ -54,12 +54,15 @@ export async function postJson(
 
 /** Secrets shorter than this are not looked for: too likely to be ordinary words. */
 const MIN_SECRET_CHARS = 6;
+/** A path segment of lower-case letters up to this long is a word (`services`, `enqueue`), not a token. */
+const MAX_WORD_SEGMENT_CHARS = 16;
 
 /**
  * The destination's error text with every credential of the request masked. Receivers echo what
  * they were sent (a framework's "Cannot POST /hooks/<token>" page, a proxy quoting a header), and
- * the text goes to the logs. Masked: the URL, its path and each path segment and query value, the
- * header values and each word of them, and the request's other secrets.
+ * the text goes to the logs. Masked, as sent and URL-encoded or decoded: the URL, its path, each
+ * path segment that looks like a token and each query value, the header values and each word of
+ * them, and the request's other secrets.
  */
 export function scrubSecrets(
   text: string,
@@ -73,16 +76,32 @@ export function scrubSecrets(
   try {
     const url = new URL(request.url);
     secrets.add(url.pathname + url.search);
-    for (const segment of url.pathname.split('/')) secrets.add(segment);
+    for (const segment of url.pathname.split('/')) {
+      const isWord = /^[a-z-]+$/.test(segment) && segment.length <= MAX_WORD_SEGMENT_CHARS;
+      if (!isWord) secrets.add(segment);
+    }
+    for (const pair of url.search.slice(1).split('&')) secrets.add(pair.slice(pair.indexOf('=') + 1));
     for (const value of url.searchParams.values()) secrets.add(value);
   } catch {
     // Not a URL: the whole string is already in the set.
+  }
+  for (const secret of [...secrets]) {
+    secrets.add(encodeURIComponent(secret));
+    secrets.add(safeDecode(secret));
   }
   let scrubbed = text;
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     if (secret.length >= MIN_SECRET_CHARS) scrubbed = scrubbed.split(secret).join('****');
   }
   return scrubbed;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Bytes of an error response body we read at most. */
