@@ -88,9 +88,10 @@ export class SinkLane {
       this.options.logger.error({ sink: this.options.sink.name, err }, 'delivery crashed');
     } finally {
       this.#inFlight -= batch.length;
-      if (result === 'failed-permanent' && batch.length > 1) {
+      if (result === 'failed-permanent' && batch.length > 1 && this.options.sink.healthy()) {
         // A refused digest (Slack's 400 invalid_payload) says nothing about most of its alerts: each
-        // goes again on its own, first in line, so that only the one at fault is refused.
+        // goes again on its own, first in line, so that only the one at fault is refused. Not when
+        // the sink itself is broken (a closed stdout): every alert would be refused again.
         this.#pending.unshift(...batch.map((item) => ({ ...item, solo: true })));
         this.#schedule();
       } else {
