@@ -64,19 +64,23 @@ function writeFailure(err: NodeJS.ErrnoException): SendResult {
   return { ok: false, retryable: code !== 'EPIPE', statusClass: 'error', error: `write failed: ${code}` };
 }
 
-/** Resolves once `stream` takes more data without buffering past its mark; rejects on abort. */
+/** Resolves once `stream` takes more data without buffering past its mark; rejects on abort or error. */
 function drained(stream: Writable, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
   if (!stream.writableNeedDrain) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      stream.off('drain', onDrain);
-      reject(signal.reason);
-    };
-    const onDrain = () => {
+    const settle = (error?: unknown) => {
       signal.removeEventListener('abort', onAbort);
-      resolve();
+      stream.off('drain', onDrain);
+      stream.off('error', onError);
+      if (error === undefined) resolve();
+      else reject(error as Error);
     };
+    const onAbort = () => settle(signal.reason);
+    const onDrain = () => settle();
+    const onError = (err: Error) => settle(err);
     signal.addEventListener('abort', onAbort, { once: true });
     stream.once('drain', onDrain);
+    stream.once('error', onError);
   });
 }
