@@ -108,8 +108,14 @@ export class Deduplicator {
     return windowStartOf(match.event.eventTimeMs ?? this.now(), match.rule.dedupPeriodMinutes);
   }
 
+  /**
+   * When a counter may be forgotten: the window's end plus slack for late events, and never sooner
+   * than that slack from now. Logs read long after they were written (a backlog, a backfill) would
+   * otherwise write counters already expired, which a shared store may drop before the threshold.
+   */
   private expiresAt(rule: RuleMatch['rule'], windowStartMs: number): number {
-    return windowStartMs + rule.dedupPeriodMinutes * 60_000 + this.slackMs;
+    const windowEnd = windowStartMs + rule.dedupPeriodMinutes * 60_000;
+    return Math.max(windowEnd, this.now()) + this.slackMs;
   }
 
   /** Given the count after this match, the alert it opens or null. */

@@ -39,6 +39,23 @@ describe('event-time dedup', () => {
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(3 * 1024 * 1024);
   });
 
+  it('keeps a counter for late logs until a day after it was counted, not after their window', async () => {
+    const expiries: number[] = [];
+    const counters = new MemoryDedupStore();
+    const recording = {
+      increment: (key: string, windowStartMs: number, expiresAtMs: number) => {
+        expiries.push(expiresAtMs);
+        return counters.increment(key, windowStartMs, expiresAtMs);
+      },
+      close: () => counters.close(),
+    };
+    const now = 100 * 24 * HOUR;
+    const dedup = new Deduplicator({ store: recording, now: () => now });
+    await dedup.offer(describeMatch(rule(), at(now - 72 * HOUR))); // read three days late
+    await dedup.offer(describeMatch(rule(), at(now))); // on time
+    expect(expiries).toEqual([now + 24 * HOUR, now + HOUR + 24 * HOUR]);
+  });
+
   it('emits the first match of a window at once and only counts the rest', async () => {
     const metrics = createMetrics();
     const dedup = new Deduplicator({ store: new MemoryDedupStore(), metrics });
