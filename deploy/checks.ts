@@ -24,7 +24,7 @@ export const EXPECTED_ACTIONS: Record<string, string[]> = {
   ReadAccessLogObjects: ['s3:GetObject'],
   ListAccessLogsForBackfill: ['s3:ListBucket'],
   DecryptWithCustomerManagedKey: ['kms:Decrypt'],
-  UseDedupTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  UseDedupTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
 };
 
 interface Statement {

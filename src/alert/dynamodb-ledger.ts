@@ -5,8 +5,15 @@
  *
  * Table: partition key `pk` (String), TTL on `expiresAt` (see dynamodb-dedup-store.ts).
  */
-import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DeliveryLedger, DeliveryState } from './ledger.js';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type { ClaimResult, DeliveryLedger, DeliveryState } from './ledger.js';
 
 export interface DynamoDbLedgerOptions {
   client: DynamoDBClient;
@@ -27,6 +34,8 @@ export interface DynamoDbLedgerOptions {
 export const LEDGER_RETENTION_SECONDS_DEFAULT = 15 * 24 * 3600;
 
 const STATES: ReadonlySet<string> = new Set<DeliveryState>(['delivered', 'failed-permanent']);
+/** The state of a claimed record: a replica is sending the alert (see `claim`). */
+const SENDING = 'sending';
 
 export function ledgerItemKey(alertId: string, sink: string): string {
   return `ledger#${alertId}#${sink}`;
@@ -54,8 +63,7 @@ export class DynamoDbLedger implements DeliveryLedger {
   }
 
   async record(alertId: string, sink: string, state: DeliveryState): Promise<void> {
-    const nowMs = (this.options.now ?? Date.now)();
-    const retention = this.options.retentionSeconds ?? LEDGER_RETENTION_SECONDS_DEFAULT;
+    const nowMs = this.nowMs();
     await this.options.client.send(
       new PutItemCommand({
         TableName: this.options.tableName,
@@ -65,10 +73,74 @@ export class DynamoDbLedger implements DeliveryLedger {
           sink: { S: sink },
           state: { S: state },
           recordedAt: { S: new Date(nowMs).toISOString() },
-          [this.ttlAttribute]: { N: String(Math.ceil(nowMs / 1000) + retention) },
+          [this.ttlAttribute]: { N: String(this.expiresAt(nowMs)) },
         },
       }),
     );
+  }
+
+  /**
+   * One conditional write: the record becomes `sending` by `holder` until `now + leaseMs` unless it
+   * is already delivered, or sending by another holder whose lease has not run out.
+   */
+  async claim(alertId: string, sink: string, holder: string, leaseMs: number): Promise<ClaimResult> {
+    const nowMs = this.nowMs();
+    try {
+      await this.options.client.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: { pk: { S: ledgerItemKey(alertId, sink) } },
+          ConditionExpression:
+            'attribute_not_exists(#state) OR (#state = :sending AND (#holder = :holder OR #leaseUntil < :now))',
+          UpdateExpression:
+            'SET #state = :sending, #holder = :holder, #leaseUntil = :until, alertId = :alertId, sink = :sink, #ttl = :ttl',
+          ExpressionAttributeNames: {
+            '#state': 'state',
+            '#holder': 'holder',
+            '#leaseUntil': 'leaseUntil',
+            '#ttl': this.ttlAttribute,
+          },
+          ExpressionAttributeValues: {
+            ':sending': { S: SENDING },
+            ':holder': { S: holder },
+            ':now': { N: String(nowMs) },
+            ':until': { N: String(nowMs + leaseMs) },
+            ':alertId': { S: alertId },
+            ':sink': { S: sink },
+            ':ttl': { N: String(this.expiresAt(nowMs)) },
+          },
+        }),
+      );
+      return 'claimed';
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      return (await this.get(alertId, sink)) === undefined ? 'busy' : 'delivered';
+    }
+  }
+
+  async release(alertId: string, sink: string, holder: string): Promise<void> {
+    try {
+      await this.options.client.send(
+        new DeleteItemCommand({
+          TableName: this.options.tableName,
+          Key: { pk: { S: ledgerItemKey(alertId, sink) } },
+          ConditionExpression: '#state = :sending AND #holder = :holder',
+          ExpressionAttributeNames: { '#state': 'state', '#holder': 'holder' },
+          ExpressionAttributeValues: { ':sending': { S: SENDING }, ':holder': { S: holder } },
+        }),
+      );
+    } catch (err) {
+      // Recorded meanwhile, or claimed by another replica after our lease ran out: not ours to drop.
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  private nowMs(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private expiresAt(nowMs: number): number {
+    return Math.ceil(nowMs / 1000) + (this.options.retentionSeconds ?? LEDGER_RETENTION_SECONDS_DEFAULT);
   }
 
   /** Writes are not buffered: each record() is durable when it resolves. */

@@ -8,11 +8,24 @@
  */
 export type DeliveryState = 'delivered' | 'failed-permanent';
 
+/** What `claim` found: send it, another replica has sent it, or another replica is sending it. */
+export type ClaimResult = 'claimed' | 'delivered' | 'busy';
+
 export interface DeliveryLedger {
   /** The recorded state of `alertId` at `sink`, or `undefined` when nothing is recorded. */
   get(alertId: string, sink: string): Promise<DeliveryState | undefined>;
   /** Records the final state of `alertId` at `sink`. */
   record(alertId: string, sink: string, state: DeliveryState): Promise<void>;
+  /**
+   * Optional, for ledgers that replicas share: takes the right to send `alertId` to `sink` for
+   * `leaseMs`, so that two replicas that opened the same alert do not both send it while the first
+   * delivery is under way (a moment, or a whole destination outage). A holder that dies loses the
+   * claim when the lease runs out. A ledger of one process needs none: the dispatcher already joins
+   * deliveries of the same alert.
+   */
+  claim?(alertId: string, sink: string, holder: string, leaseMs: number): Promise<ClaimResult>;
+  /** Gives a claim back after a delivery that did not succeed, so that the next try need not wait. */
+  release?(alertId: string, sink: string, holder: string): Promise<void>;
   /** Flushes anything buffered and releases resources. */
   close(): Promise<void>;
 }

@@ -2,7 +2,10 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbDedupStore, dedupItemKey } from '../../src/alert/dynamodb-dedup-store.js';
 import { DynamoDbLedger, ledgerItemKey } from '../../src/alert/dynamodb-ledger.js';
+import { createMetrics } from '../../src/observe/metrics.js';
+import { createSinks, Dispatcher, SinksSchema } from '../../src/sinks/index.js';
 import { startDynalite, type DynaliteHarness } from '../helpers/dynalite.js';
+import { capturingLogger, makeAlert, startReceiver } from '../sinks/helpers.js';
 
 let dynalite: DynaliteHarness;
 beforeAll(async () => {
@@ -105,5 +108,59 @@ describe('DynamoDbLedger against dynalite', () => {
       new GetItemCommand({ TableName: tableName, Key: { pk: { S: ledgerItemKey('a', 's') } } }),
     );
     expect(item.Item?.expiresAt?.N).toBe(String(now / 1000 + 60));
+  });
+});
+
+describe('delivery claims shared by replicas (DynamoDbLedger)', () => {
+  it('lets one holder send at a time, until it records, releases, or its lease runs out', async () => {
+    const tableName = await dynalite.createTable();
+    let now = Date.parse('2024-05-01T00:00:00Z');
+    const replica = () => new DynamoDbLedger({ client: dynalite.client, tableName, now: () => now });
+    const [a, b] = [replica(), replica()];
+
+    expect(await a.claim('alert', 'slack', 'A', 60_000)).toBe('claimed');
+    expect(await b.claim('alert', 'slack', 'B', 60_000)).toBe('busy');
+    expect(await a.claim('alert', 'slack', 'A', 60_000)).toBe('claimed'); // a holder may renew
+    expect(await b.get('alert', 'slack')).toBeUndefined(); // sending is not delivered
+
+    await a.release('alert', 'slack', 'A');
+    expect(await b.claim('alert', 'slack', 'B', 60_000)).toBe('claimed');
+    now += 60_001; // B dies holding it: the lease runs out
+    expect(await a.claim('alert', 'slack', 'A', 60_000)).toBe('claimed');
+    await b.release('alert', 'slack', 'B'); // too late: no longer B's to give back
+    expect(await b.claim('alert', 'slack', 'B', 60_000)).toBe('busy');
+
+    await a.record('alert', 'slack', 'delivered');
+    expect(await b.claim('alert', 'slack', 'B', 60_000)).toBe('delivered');
+    expect(await b.claim('alert', 'pagerduty', 'B', 60_000)).toBe('claimed'); // per sink
+  });
+
+  it('sends an alert two replicas opened at once only once, though the destination is down a while', async () => {
+    const tableName = await dynalite.createTable();
+    const downUntil = Date.now() + 1_000;
+    const receiver = await startReceiver(() =>
+      Date.now() < downUntil ? { status: 503 } : { status: 200, body: 'ok' },
+    );
+    const replica = () =>
+      new Dispatcher({
+        sinks: createSinks(SinksSchema.parse([{ type: 'webhook', name: 'hook', url: `${receiver.url}/in` }])),
+        ledger: new DynamoDbLedger({ client: dynalite.client, tableName }),
+        metrics: createMetrics(),
+        logger: capturingLogger().logger,
+        retry: { initialBackoffMs: 50, maxBackoffMs: 200, maxRetryMs: 20_000, maxAttempts: 100 },
+      });
+    const [a, b] = [replica(), replica()];
+    const alert = makeAlert();
+    try {
+      const first = a.dispatch(alert);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // B opens it while A is retrying
+      expect((await b.dispatch(alert)).sinks).toEqual({ hook: 'failed-retryable' }); // A holds it
+      expect((await first).sinks).toEqual({ hook: 'delivered' });
+      expect((await b.dispatch(alert)).sinks).toEqual({ hook: 'skipped-already-delivered' }); // B's retry
+      const delivered = receiver.requests.filter((request) => request.at >= downUntil);
+      expect(delivered).toHaveLength(1);
+    } finally {
+      await Promise.all([a.close(), b.close(), receiver.close()]);
+    }
   });
 });

@@ -1,9 +1,10 @@
 import type { Alert } from '../../alert/alert.js';
-import type { DeliveryLedger } from '../../alert/ledger.js';
+import type { ClaimResult, DeliveryLedger } from '../../alert/ledger.js';
 import type { Logger } from '../../observe/logger.js';
 import type { Metrics } from '../../observe/metrics.js';
 import { REQUEST_TIMEOUT_MS } from '../common-config.js';
 import type { Sink } from '../sink.js';
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { LRUCache } from 'lru-cache';
 import { SinkLane } from './lane.js';
@@ -20,6 +21,12 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 const REFUSED_MEMORY = 10_000;
 /** Requests and backoffs that may wait on the dispatcher's close signal at once. */
 const DISPATCH_LISTENERS = 1_000;
+/**
+ * How long a claim on a shared ledger keeps other replicas from sending the same alert: longer
+ * than a delivery with its retries normally takes. A replica that dies while holding one only
+ * delays that alert by this much.
+ */
+export const DELIVERY_CLAIM_LEASE_MS = 10 * 60_000;
 
 export type SinkOutcome = 'delivered' | 'skipped-already-delivered' | 'failed-permanent' | 'failed-retryable';
 
@@ -66,6 +73,8 @@ export class Dispatcher {
    */
   readonly #refused = new LRUCache<string, true>({ max: REFUSED_MEMORY });
   readonly #abort = new AbortController();
+  /** This dispatcher's name in ledger claims. */
+  readonly #holder = randomUUID();
   #closed = false;
 
   constructor(options: DispatcherOptions) {
@@ -173,6 +182,11 @@ export class Dispatcher {
     if (recorded === 'failed-permanent' || this.#refused.has(key)) return 'failed-permanent';
     if (this.#closed) return 'failed-retryable';
 
+    const claim = await this.#claim(sink, alert);
+    if (claim === 'delivered') return 'skipped-already-delivered';
+    // Another replica is sending it now: this source comes back later and finds it delivered.
+    if (claim === 'busy') return 'failed-retryable';
+
     const lane = this.#lanes.get(sink.name) as SinkLane;
     const result = await lane.submit(alert);
     if (result === 'failed-permanent') this.#refused.set(key, true);
@@ -180,7 +194,24 @@ export class Dispatcher {
       await this.#ledger.record(alert.alertId, sink.name, result).catch((err: unknown) => {
         this.#logger.warn({ sink: sink.name, alertId: alert.alertId, err }, 'delivery ledger write failed');
       });
+    } else if (claim === 'claimed') {
+      await this.#ledger.release?.(alert.alertId, sink.name, this.#holder).catch((err: unknown) => {
+        // The claim then lapses with its lease.
+        this.#logger.warn({ sink: sink.name, alertId: alert.alertId, err }, 'delivery claim release failed');
+      });
     }
     return result;
+  }
+
+  /** A claim on a shared ledger; `unclaimed` when the ledger takes none or cannot be reached. */
+  async #claim(sink: Sink, alert: Alert): Promise<ClaimResult | 'unclaimed'> {
+    if (!this.#ledger.claim) return 'unclaimed';
+    return this.#ledger
+      .claim(alert.alertId, sink.name, this.#holder, DELIVERY_CLAIM_LEASE_MS)
+      .catch((err: unknown) => {
+        // Prefer a duplicate over a loss: without a claim, send.
+        this.#logger.warn({ sink: sink.name, alertId: alert.alertId, err }, 'delivery claim failed');
+        return 'unclaimed' as const;
+      });
   }
 }
