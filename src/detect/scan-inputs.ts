@@ -163,23 +163,45 @@ function objectInput(
   if (ref.size === undefined || ref.size > maxPrefetch) {
     return { ...input, open: async () => (await reader.open(ref, signal)).body };
   }
-  const chunks = download(reader, ref, signal);
+  const prefetched = prefetch(reader, ref, maxPrefetch, signal);
   // The failure is reported when the scan reaches this object, not while it waits.
-  chunks.catch(() => undefined);
-  return { ...input, open: async () => replay(await chunks) };
+  prefetched.catch(() => undefined);
+  return { ...input, open: async () => replay(await prefetched) };
 }
 
-async function download(
+interface Prefetched {
+  chunks: Buffer[];
+  /** The rest of the body when the object turned out larger than listed (replaced meanwhile). */
+  rest: AsyncIterator<unknown> | undefined;
+}
+
+/**
+ * Downloads up to `maxBytes` of an object while it waits its turn. The listed size decided it is
+ * small, but the object may have been replaced since: past `maxBytes` the download stops and the
+ * rest is streamed when its turn comes, so read-ahead memory stays bounded whatever S3 returns.
+ */
+async function prefetch(
   reader: S3InputOptions['reader'],
   ref: ObjectRef,
+  maxBytes: number,
   signal: AbortSignal,
-): Promise<Buffer[]> {
+): Promise<Prefetched> {
   const { body } = await reader.open(ref, signal);
+  const iterator = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return chunks;
+  let bytes = 0;
+  while (bytes <= maxBytes) {
+    const next = await iterator.next();
+    if (next.done) return { chunks, rest: undefined };
+    const chunk = next.value as Buffer;
+    chunks.push(chunk);
+    bytes += chunk.length;
+  }
+  return { chunks, rest: iterator };
 }
 
-async function* replay(chunks: Buffer[]): AsyncIterable<Buffer> {
+async function* replay({ chunks, rest }: Prefetched): AsyncIterable<Buffer> {
   yield* chunks;
+  if (!rest) return;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value as Buffer;
 }

@@ -2,6 +2,7 @@
  * The read-ahead of `scan s3://…` against fauxqs: objects are fetched a bounded number at a time,
  * handed over in listing order, and fetches started ahead are aborted when the scan stops early.
  */
+import { Readable } from 'node:stream';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanInputs, type ScanInput } from '../../src/detect/scan-inputs.js';
@@ -93,5 +94,34 @@ describe('scanInputs over an s3:// prefix', () => {
     }
     expect(watch.signals).toHaveLength(6);
     expect(watch.signals.every((signal) => signal.aborted)).toBe(true);
+  });
+
+  it('buffers no more than the prefetch limit of an object that grew after it was listed', async () => {
+    let pulled = 0;
+    const grown = {
+      clientFor: (region?: string) => reader.clientFor(region),
+      // Every object now holds 1,000 lines of 1 KiB, though it was listed at a few bytes.
+      async open() {
+        async function* body() {
+          for (let i = 0; i < 1_000; i++) {
+            pulled++;
+            yield Buffer.from(`${'x'.repeat(1023)}\n`);
+          }
+        }
+        return { body: Readable.from(body(), { objectMode: false }), contentLength: undefined };
+      },
+    };
+    const inputs = scanInputs([`s3://${bucket}/logs/`], {
+      reader: grown,
+      readAhead: 2,
+      prefetchMaxBytes: 4096,
+    });
+    const iterator = inputs[Symbol.asyncIterator]();
+    const first = (await iterator.next()).value as ScanInput;
+    await sleep(200); // the objects behind it are prefetched meanwhile
+    // Three objects in flight (the current one and two ahead), each stopped near 4 KiB.
+    expect(pulled).toBeLessThanOrEqual(3 * 8);
+    expect(await text(first)).toHaveLength(1_000 * 1024); // and each is still read whole
+    await iterator.return?.();
   });
 });
