@@ -23,6 +23,13 @@ export interface DynamoDbDedupStoreOptions {
 // every key short and uniform; the readable key is stored beside it for whoever looks at the table.
 const READABLE_KEY_CHARS = 512;
 
+/** The start of `key` for people reading the table, never ending in half a surrogate pair. */
+function readableKey(key: string): string {
+  const end = Math.min(key.length, READABLE_KEY_CHARS);
+  const last = key.charCodeAt(end - 1);
+  return key.slice(0, last >= 0xd800 && last <= 0xdbff ? end - 1 : end);
+}
+
 export function dedupItemKey(key: string, windowStartMs: number): string {
   return `dedup#${createHash('sha256').update(key).digest('hex')}#${windowStartMs}`;
 }
@@ -50,7 +57,7 @@ export class DynamoDbDedupStore implements DedupStore {
         ExpressionAttributeValues: {
           ':one': { N: '1' },
           ':ttl': { N: String(Math.ceil(expiresAtMs / 1000)) },
-          ':key': { S: key.slice(0, READABLE_KEY_CHARS) },
+          ':key': { S: readableKey(key) },
           ':window': { N: String(windowStartMs) },
         },
         ReturnValues: 'UPDATED_NEW',

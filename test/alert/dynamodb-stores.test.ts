@@ -60,6 +60,17 @@ describe('DynamoDbDedupStore against dynalite', () => {
     expect(await store.increment('x'.repeat(1000), WINDOW, EXPIRES)).toBe(1);
   });
 
+  it('keeps the readable copy of a long key whole at the cut (no half emoji)', async () => {
+    const tableName = await dynalite.createTable();
+    const store = new DynamoDbDedupStore({ client: dynalite.client, tableName });
+    const key = `${'x'.repeat(511)}😀 and more`; // the emoji straddles the 512-character cut
+    await store.increment(key, WINDOW, EXPIRES);
+    const item = await dynalite.client.send(
+      new GetItemCommand({ TableName: tableName, Key: { pk: { S: dedupItemKey(key, WINDOW) } } }),
+    );
+    expect(item.Item?.dedupKey?.S).toBe('x'.repeat(511));
+  });
+
   it('rejects with the table name when the table does not exist', async () => {
     const store = new DynamoDbDedupStore({ client: dynalite.client, tableName: 'no-such-table' });
     await expect(store.increment('k', WINDOW, EXPIRES)).rejects.toThrow(
