@@ -44,6 +44,30 @@ function asText(value: unknown, fallback: string): string {
   return typeof value === 'string' ? value : fallback;
 }
 
+/** A helper's value for a log message; never throws. */
+function describeValue(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
+}
+
+/**
+ * `value` when it can be written as JSON (every sink does), else `undefined` after `report()`: a
+ * circular or BigInt-holding context would otherwise fail every delivery of the alert, forever.
+ */
+function serializableOrReported(value: unknown, report: () => void): unknown {
+  if (value === undefined) return undefined;
+  try {
+    JSON.stringify(value);
+    return value;
+  } catch {
+    report();
+    return undefined;
+  }
+}
+
 export interface AlertWindow {
   alertId: string;
   windowStartMs: number;
@@ -56,15 +80,17 @@ export function buildAlert(match: RuleMatch, window: AlertWindow, errors?: RuleE
   if (
     severityValue !== undefined &&
     !asSeverity(severityValue) &&
-    String(severityValue).toUpperCase() !== 'DEFAULT'
+    !(typeof severityValue === 'string' && severityValue.toUpperCase() === 'DEFAULT')
   ) {
     errors?.report(
       rule.id,
       'severity',
-      new Error(`returned ${JSON.stringify(severityValue)}, not a severity`),
+      new Error(`returned ${describeValue(severityValue)}, not a severity`),
     );
   }
-  const ruleContext = callHelper(rule, 'alertContext', event, errors);
+  const ruleContext = serializableOrReported(callHelper(rule, 'alertContext', event, errors), () =>
+    errors?.report(rule.id, 'alertContext', new Error('returned a value that cannot be written as JSON')),
+  );
   const destinations = callHelper(rule, 'destinations', event, errors);
   const alert: Alert = {
     alertId: window.alertId,

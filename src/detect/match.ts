@@ -9,6 +9,8 @@ import type { RuleErrorLog } from './rule-errors.js';
 import { renderValue } from './simple/template.js';
 
 export const MAX_DEDUP_STRING_LENGTH = 1000;
+/** Titles are cut here too: a code rule's title goes to every sink, and sinks cut them further. */
+export const MAX_TITLE_LENGTH = 1000;
 
 export interface RuleMatch {
   rule: CompiledRule;
@@ -35,9 +37,26 @@ export function callHelper(
   }
 }
 
-function nonEmptyText(value: unknown): string | undefined {
+/**
+ * A title or dedup helper's value as text, or `undefined` when it gave nothing. A value that cannot
+ * be rendered (a circular object, a BigInt inside one) is that helper's error, reported and
+ * replaced by its default like a throw — never an error of the log object being read.
+ */
+function helperText(
+  rule: CompiledRule,
+  name: 'title' | 'dedup',
+  event: LogEvent,
+  errors: RuleErrorLog | undefined,
+): string | undefined {
+  const value = callHelper(rule, name, event, errors);
   if (value === undefined) return undefined;
-  const text = renderValue(value);
+  let text: string;
+  try {
+    text = renderValue(value);
+  } catch (err) {
+    errors?.report(rule.id, name, err);
+    return undefined;
+  }
   return text === '' ? undefined : text;
 }
 
@@ -49,14 +68,14 @@ function nonEmptyText(value: unknown): string | undefined {
  */
 export function describeMatch(rule: CompiledRule, event: LogEvent, errors?: RuleErrorLog): RuleMatch {
   if (rule.kind === 'simple' && rule.helpers.dedup) {
-    const grouped = nonEmptyText(callHelper(rule, 'dedup', event, errors));
+    const grouped = helperText(rule, 'dedup', event, errors);
     if (grouped !== undefined) return new LazyTitleMatch(rule, event, grouped, errors);
   }
-  const dynamicTitle = nonEmptyText(callHelper(rule, 'title', event, errors));
-  const title = dynamicTitle ?? (rule.displayName || rule.id);
+  const dynamicTitle = helperText(rule, 'title', event, errors);
+  const title = (dynamicTitle ?? (rule.displayName || rule.id)).slice(0, MAX_TITLE_LENGTH);
   // Panther: dedup() if given, else the title() output, else a per-rule constant.
   const dedup =
-    (rule.kind === 'simple' ? undefined : nonEmptyText(callHelper(rule, 'dedup', event, errors))) ??
+    (rule.kind === 'simple' ? undefined : helperText(rule, 'dedup', event, errors)) ??
     dynamicTitle ??
     `defaultDedupString:${rule.id}`;
   return { rule, event, title, dedupString: dedup.slice(0, MAX_DEDUP_STRING_LENGTH) };
@@ -77,8 +96,9 @@ class LazyTitleMatch implements RuleMatch {
   }
 
   get title(): string {
-    return (this.rendered ??=
-      nonEmptyText(callHelper(this.rule, 'title', this.event, this.errors)) ??
-      (this.rule.displayName || this.rule.id));
+    return (this.rendered ??= (
+      helperText(this.rule, 'title', this.event, this.errors) ??
+      (this.rule.displayName || this.rule.id)
+    ).slice(0, MAX_TITLE_LENGTH));
   }
 }

@@ -30,7 +30,7 @@ export class RuleErrorLog {
 
   report(ruleId: string, fn: RuleFunction, error: unknown): void {
     this.metrics?.ruleErrors.inc({ rule: ruleId });
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeThrown(error);
     const key = `${ruleId}\u0000${fn}\u0000${message}`;
     if (this.logged.has(key)) return;
     if (this.logged.size >= MAX_REMEMBERED) this.logged.clear();
@@ -41,5 +41,15 @@ export class RuleErrorLog {
         ? 'RuleEvaluationError: rule threw; event treated as no match'
         : `RuleHelperError: ${fn} threw; using its default`,
     );
+  }
+}
+
+/** What a rule threw, as text, whatever it threw: `String()` itself throws for some values. */
+function describeThrown(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  try {
+    return String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
   }
 }

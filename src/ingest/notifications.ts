@@ -66,7 +66,17 @@ export function parseNotification(body: string, filter: NotificationFilter = {})
   } catch {
     return { kind: 'poison', reason: 'not-json', detail: `body is not JSON: ${preview(body)}` };
   }
-  return parseEnvelope(json, filter, 0);
+  try {
+    return parseEnvelope(json, filter, 0);
+  } catch (err) {
+    // Not expected: kept so that no body, however strange, can escape as an exception and leave
+    // its message neither counted nor deleted.
+    return {
+      kind: 'poison',
+      reason: 'unknown-envelope',
+      detail: `notification could not be read (${err instanceof Error ? err.name : typeof err})`,
+    };
+  }
 }
 
 // SNS wraps once; a Message that is itself an SNS envelope is not something AWS produces.
@@ -236,7 +246,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 const PREVIEW_CHARS = 80;
 
 function preview(value: unknown): string {
-  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  // Arrays are described, not written out: a hostile body nested 100,000 deep would overflow the
+  // stack of JSON.stringify (JSON.parse takes it).
+  if (Array.isArray(value)) return `an array of ${value.length} items`;
+  const text = typeof value === 'string' ? value : String(value);
   return text.length > PREVIEW_CHARS
     ? `${JSON.stringify(text.slice(0, PREVIEW_CHARS))}…`
     : JSON.stringify(text);

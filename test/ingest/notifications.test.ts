@@ -214,6 +214,13 @@ describe('parseNotification: poison', () => {
     expect(result.kind === 'poison' && result.detail.length).toBeLessThan(120);
   });
 
+  it('calls a body nested 100,000 deep poison, directly or inside SNS, without throwing', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    for (const body of [deep, JSON.stringify({ Type: 'Notification', Message: deep })]) {
+      expect(parseNotification(body)).toMatchObject({ kind: 'poison', reason: 'unknown-envelope' });
+    }
+  });
+
   it('keeps good records when one record of the message is malformed', () => {
     const body = JSON.stringify({
       Records: [{ eventName: 'ObjectCreated:Put' }, s3Record({ bucket: 'b', encodedKey: 'ok' })],
