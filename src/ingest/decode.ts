@@ -58,6 +58,13 @@ export async function* decodeStream(input: ByteSource): AsyncIterable<Buffer> {
   compressed.pipe(gunzip);
   try {
     for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (err) {
+    // zlib's own words ("incorrect header check") do not say which layer failed.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code.startsWith('Z_')) {
+      throw new Error(`gzip: ${(err as Error).message}`, { cause: err });
+    }
+    throw err;
   } finally {
     compressed.destroy();
     gunzip.destroy();

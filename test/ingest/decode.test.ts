@@ -60,6 +60,11 @@ describe('decodeStream', () => {
     const gz = gzipSync(TEXT.repeat(100));
     await expect(collect(decodeStream(chunksOf(gz.subarray(0, gz.length - 10), [])))).rejects.toThrow();
   });
+
+  it('says "gzip" in the error of a corrupt stream', async () => {
+    const gz = Buffer.concat([gzipSync(TEXT), Buffer.from('GARBAGE-NOT-GZIP')]);
+    await expect(collect(decodeStream(chunksOf(gz, [])))).rejects.toThrow(/^gzip: incorrect header check/);
+  });
 });
 
 describe('forEachLine', () => {
