@@ -27,6 +27,7 @@ import { RuleEngine } from './detect/engine.js';
 import { loadConfiguredRules } from './detect/configured-rules.js';
 import type { CompiledRule } from './detect/rule.js';
 import { RuleErrorLog } from './detect/rule-errors.js';
+import { AWS_API_TIMEOUTS } from './ingest/aws-timeouts.js';
 import { S3ObjectReader } from './ingest/s3-object-reader.js';
 import { createOwnReadPredicate, ownUserAgent, resolveSelfIdentity } from './ingest/self-identity.js';
 import { SqsConsumer } from './ingest/sqs/index.js';
@@ -105,7 +106,7 @@ async function start(
   const version = packageVersion();
 
   // Who we are, so that our own GetObject calls in the logs never raise alerts (a feedback loop).
-  const sts = new STSClient({ region });
+  const sts = new STSClient({ region, requestHandler: AWS_API_TIMEOUTS });
   closers.push(() => sts.destroy());
   const identity = await resolveSelfIdentity(sts).catch((err: unknown) => {
     throw new DaemonStartError('unreachable', `sts:GetCallerIdentity failed: ${describe(err)}`, {
@@ -151,7 +152,7 @@ async function start(
     replayDedup: () => new Deduplicator({ store, metrics, errors }),
   });
 
-  const sqs = new SQSClient({ region, endpoint: sqsConfig.endpoint });
+  const sqs = new SQSClient({ region, endpoint: sqsConfig.endpoint, requestHandler: AWS_API_TIMEOUTS });
   closers.push(() => sqs.destroy());
   const consumer = new SqsConsumer({
     client: sqs,
@@ -190,7 +191,8 @@ async function start(
       cause: err,
     });
   });
-  closers.push(() => server.stop());
+  // Closed last (closers run in reverse): probes and scrapes are answered until the very end.
+  closers.unshift(() => server.stop());
 
   await consumer.start().catch((err: unknown) => {
     throw new DaemonStartError('unreachable', describe(err), { cause: err });
@@ -253,7 +255,11 @@ async function createStores(
     return { store, ledger };
   }
   const { tableName, endpoint } = dedup.dynamodb;
-  const client = new DynamoDBClient({ region: dedup.dynamodb.region ?? region, endpoint });
+  const client = new DynamoDBClient({
+    region: dedup.dynamodb.region ?? region,
+    endpoint,
+    requestHandler: AWS_API_TIMEOUTS,
+  });
   closers.push(() => client.destroy());
   const store = new DynamoDbDedupStore({ client, tableName });
   const ledger = new DynamoDbLedger({ client, tableName });

@@ -23,6 +23,7 @@ import { loadConfiguredRules } from '../detect/configured-rules.js';
 import type { RuleProblem } from '../detect/loader.js';
 import { scan, type ScanCounts, type ScanOptions } from '../detect/scan.js';
 import { isS3Path, S3_READ_AHEAD } from '../detect/scan-inputs.js';
+import { AWS_API_TIMEOUTS } from '../ingest/aws-timeouts.js';
 import type { S3ObjectReader } from '../ingest/s3-object-reader.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
@@ -176,7 +177,11 @@ async function createLedger(
     import('../alert/dynamodb-ledger.js'),
   ]);
   const { tableName, endpoint } = dedup.dynamodb;
-  const client = new DynamoDBClient({ region: dedup.dynamodb.region ?? regionOf(config, env), endpoint });
+  const client = new DynamoDBClient({
+    region: dedup.dynamodb.region ?? regionOf(config, env),
+    endpoint,
+    requestHandler: AWS_API_TIMEOUTS,
+  });
   closers.push(() => client.destroy());
   return new DynamoDbLedger({ client, tableName });
 }

@@ -23,7 +23,10 @@ export const ConfigSchema = z.strictObject({
   s3: S3Schema.prefault({}),
   rules: RulesSchema.prefault({}),
   dedup: DedupSchema.prefault({}),
-  sinks: SinksSchema.prefault(DEFAULT_SINKS),
+  sinks: SinksSchema.refine((sinks) => sinks.length > 0, {
+    // An empty list would drop every alert and delete its message without a word.
+    message: 'lists no sink, so every alert would be dropped: add a sink, or remove the key for stdout',
+  }).prefault(DEFAULT_SINKS),
   server: ServerSchema.prefault({}),
   log: LogSchema.prefault({}),
   shutdown: ShutdownSchema.prefault({}),

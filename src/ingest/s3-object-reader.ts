@@ -6,6 +6,7 @@
  */
 import { Transform, type Readable } from 'node:stream';
 import { GetObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { AWS_STREAM_TIMEOUTS } from './aws-timeouts.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { ObjectRef } from './notifications.js';
@@ -129,6 +130,7 @@ export class S3ObjectReader {
         responseChecksumValidation: 'WHEN_REQUIRED',
         // Retries are ours (below), so that each is counted and classified.
         maxAttempts: 1,
+        requestHandler: AWS_STREAM_TIMEOUTS,
       });
       this.clients.set(region, client);
     }

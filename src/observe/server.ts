@@ -38,7 +38,8 @@ export class ObserveServer {
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.options.port, this.options.host ?? '0.0.0.0', () => {
+      // No host: every interface, IPv6 and IPv4 alike (Node's default), so probes work in either.
+      server.listen(this.options.port, this.options.host, () => {
         server.off('error', reject);
         resolve();
       });
@@ -53,8 +54,11 @@ export class ObserveServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    server.closeIdleConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // On Node 20, close() also stops the timers that drop a client that never finishes its request:
+    // one half-open probe would hold the stop forever. Probes and scrapes lose nothing by this.
+    server.closeAllConnections();
+    await closed;
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {

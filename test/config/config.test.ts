@@ -109,6 +109,12 @@ sinks:
     ]);
   });
 
+  it('refuses an empty sink list, which would drop every alert', () => {
+    expect(issuesOf('sinks: []')).toEqual([
+      { path: 'sinks', message: expect.stringContaining('lists no sink') },
+    ]);
+  });
+
   it('reports YAML syntax errors and non-mapping documents', () => {
     expect(issuesOf('sinks: [')[0]!.message).toMatch(/^YAML:/);
     expect(issuesOf('- a\n- b')[0]!.message).toContain('mapping');

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { ObserveServer, type Readiness } from '../../src/observe/server.js';
@@ -8,21 +9,43 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.stop()));
 });
 
-async function start(readiness: () => Readiness | Promise<Readiness>) {
+async function start(
+  readiness: () => Readiness | Promise<Readiness>,
+  host: string | undefined = '127.0.0.1',
+) {
   const metrics = createMetrics();
   const server = new ObserveServer({
     port: 0,
-    host: '127.0.0.1',
+    host,
     metrics,
     logger: captureLogger().logger,
     readiness,
   });
   servers.push(server);
   const { port } = await server.start();
-  return { metrics, base: `http://127.0.0.1:${port}` };
+  return { metrics, server, port, base: `http://127.0.0.1:${port}` };
 }
 
 describe('ObserveServer', () => {
+  it('stops at once though a client never finishes its request (a half-open probe)', async () => {
+    const { server, port } = await start(() => ({ ready: true }));
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n'); // no blank line: the request never ends
+    socket.on('error', () => undefined);
+    const stopped = await Promise.race([
+      server.stop().then(() => 'stopped'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000)),
+    ]);
+    socket.destroy();
+    expect(stopped).toBe('stopped');
+  });
+
+  it('listens on every interface when no host is set', async () => {
+    const { port } = await start(() => ({ ready: true }), undefined);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+  });
+
   it('answers /healthz with 200 while alive, whatever readiness says', async () => {
     const { base } = await start(() => ({ ready: false }));
     const res = await fetch(`${base}/healthz`);
