@@ -25,6 +25,8 @@ export class SinkLane {
   readonly #queue: PQueue;
   readonly #pending: Pending[] = [];
   readonly #maxBatch: number;
+  /** How many of `pending` are solo: they lead the queue, each sent on its own. */
+  #solos = 0;
   #inFlight = 0;
 
   constructor(private readonly options: LaneOptions) {
@@ -62,14 +64,16 @@ export class SinkLane {
   }
 
   #batchesNeeded(): number {
-    let solos = 0;
-    for (const item of this.#pending) if (item.solo) solos++;
-    return solos + Math.ceil((this.#pending.length - solos) / this.#maxBatch);
+    // Counted, not searched for: this runs on every submit, and thousands may be pending.
+    return this.#solos + Math.ceil((this.#pending.length - this.#solos) / this.#maxBatch);
   }
 
   /** The next batch: a solo alert alone, else up to maxBatch alerts that are not solo. */
   #takeBatch(): Pending[] {
-    if (this.#pending[0]?.solo) return this.#pending.splice(0, 1);
+    if (this.#pending[0]?.solo) {
+      this.#solos--;
+      return this.#pending.splice(0, 1);
+    }
     let size = 0;
     while (size < this.#maxBatch && size < this.#pending.length && !this.#pending[size]!.solo) size++;
     return this.#pending.splice(0, size);
@@ -93,6 +97,7 @@ export class SinkLane {
         // goes again on its own, first in line, so that only the one at fault is refused. Not when
         // the sink itself is broken (a closed stdout): every alert would be refused again.
         this.#pending.unshift(...batch.map((item) => ({ ...item, solo: true })));
+        this.#solos += batch.length;
         this.#schedule();
       } else {
         for (const item of batch) item.resolve(result);
