@@ -120,16 +120,19 @@ export function statusClassOf(status: number): StatusClass {
 
 /** A failed request (no response): timeout, shutdown or a network error, all worth retrying. */
 export function requestFailure(err: unknown, signal: AbortSignal): SendResult {
-  if (signal.aborted) {
-    const timedOut = (signal.reason as Error | undefined)?.name === 'TimeoutError';
-    return {
-      ok: false,
-      retryable: true,
-      statusClass: timedOut ? 'timeout' : 'aborted',
-      error: timedOut ? 'request timed out' : 'request aborted (shutting down)',
-    };
-  }
+  if (signal.aborted) return abortedResult(signal);
   return { ok: false, retryable: true, statusClass: 'network', error: `network error: ${errorCode(err)}` };
+}
+
+/** A send cut short by its signal: the per-request timeout, or shutdown. Worth retrying either way. */
+export function abortedResult(signal: AbortSignal): SendResult {
+  const timedOut = (signal.reason as Error | undefined)?.name === 'TimeoutError';
+  return {
+    ok: false,
+    retryable: true,
+    statusClass: timedOut ? 'timeout' : 'aborted',
+    error: timedOut ? 'request timed out' : 'request aborted (shutting down)',
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Alert } from '../../alert/alert.js';
 import type { Logger } from '../../observe/logger.js';
 import type { Metrics } from '../../observe/metrics.js';
+import { abortedResult } from '../http.js';
 import type { SendResult, Sink } from '../sink.js';
 import { backoffDelayMs, sleep, type RetryPolicy } from './retry.js';
 
@@ -92,13 +93,13 @@ async function attemptOnce(
   );
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<SendResult>((resolve) => {
-    onAbort = () => resolve(abortResult(signal));
+    onAbort = () => resolve(abortedResult(signal));
     signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
     return await Promise.race([sink.send(alerts, signal), aborted]);
   } catch (err) {
-    if (signal.aborted) return abortResult(signal);
+    if (signal.aborted) return abortedResult(signal);
     // A sink that throws has a bug or met something unexpected; a retry may still succeed.
     return { ok: false, retryable: true, statusClass: 'error', error: `sink threw: ${(err as Error).name}` };
   } finally {
@@ -106,14 +107,4 @@ async function attemptOnce(
     closeSignal.removeEventListener('abort', onClose);
     if (onAbort) signal.removeEventListener('abort', onAbort);
   }
-}
-
-function abortResult(signal: AbortSignal): SendResult {
-  const timedOut = (signal.reason as Error | undefined)?.name === 'TimeoutError';
-  return {
-    ok: false,
-    retryable: true,
-    statusClass: timedOut ? 'timeout' : 'aborted',
-    error: timedOut ? 'request timed out' : 'aborted (shutting down)',
-  };
 }
