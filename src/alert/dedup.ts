@@ -34,9 +34,20 @@ export function windowStartOf(eventTimeMs: number, dedupPeriodMinutes: number): 
   return Math.floor(eventTimeMs / periodMs) * periodMs;
 }
 
-/** The store key of a rule's dedup string. */
+/**
+ * The store key of a rule's dedup string: `RuleID:dedup string`. A RuleID holding `:` (or `%`) is
+ * percent-encoded first, so the first `:` always ends the rule's part and rule `A:B` with dedup
+ * string `C` never shares a counter with rule `A` and `B:C`. Other RuleIDs (all of Panther's) keep
+ * the plain form, so counters already in a shared store stay valid across upgrades.
+ */
 export function dedupKey(ruleId: string, dedupString: string): string {
-  return `${ruleId}:${dedupString}`;
+  return `${RULE_ID_NEEDS_ENCODING.test(ruleId) ? encodeRuleId(ruleId) : ruleId}:${dedupString}`;
+}
+
+const RULE_ID_NEEDS_ENCODING = /[:%]/;
+
+function encodeRuleId(ruleId: string): string {
+  return ruleId.replaceAll('%', '%25').replaceAll(':', '%3A');
 }
 
 export interface DeduplicatorOptions {

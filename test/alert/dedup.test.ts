@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { Deduplicator, windowStartOf } from '../../src/alert/dedup.js';
+import { Deduplicator, dedupKey, windowStartOf } from '../../src/alert/dedup.js';
 import { MemoryDedupStore } from '../../src/alert/memory-dedup-store.js';
 import { alertIdFor } from '../../src/alert/alert-id.js';
 import { ObjectEvent } from '../../src/detect/object-event.js';
@@ -106,6 +106,18 @@ describe('event-time dedup', () => {
     expect(await dedup.offer(describeMatch(r, at(1, 'a')))).not.toBeNull();
     expect(await dedup.offer(describeMatch(r, at(1, 'b')))).not.toBeNull(); // evicts a's counter
     expect(await dedup.offer(describeMatch(r, at(2, 'a')))).toBeNull();
+  });
+
+  it('keeps the counters of rule A:B, dedup C and rule A, dedup B:C apart', () => {
+    const dedup = new Deduplicator({ store: new MemoryDedupStore() });
+    const colon = rule({ id: 'A:B', threshold: 2, helpers: { dedup: () => 'C' } });
+    const plain = rule({ id: 'A', threshold: 2, helpers: { dedup: () => 'B:C' } });
+    expect(dedup.offerNow(describeMatch(colon, at(1)))).toBeNull();
+    // One match of each: neither rule has reached its threshold of 2.
+    expect(dedup.offerNow(describeMatch(plain, at(1)))).toBeNull();
+    expect(dedupKey('A:B', 'C')).not.toBe(dedupKey('A', 'B:C'));
+    expect(dedupKey('A%3AB', 'C')).not.toBe(dedupKey('A:B', 'C'));
+    expect(dedupKey('AWS.S3.ServerAccess.Insecure', 'x')).toBe('AWS.S3.ServerAccess.Insecure:x');
   });
 
   it('uses the processing time for events without a time', async () => {
