@@ -40,11 +40,15 @@ const MAX_REQUESTER_WORDS = 8;
 /** Longest digit run accepted in a numeric field: 15 digits stay exact in a double. */
 const MAX_NUMBER_DIGITS = 15;
 const OFFSET_SLOTS = FIELD_COUNT * 2;
+/** Lines before 2019 stop after the TLS version: 24 fields, 7 of them after the user agent. */
+const MIN_TAIL_FIELDS = F.tlsVersion - FIRST_TAIL_FIELD + 1;
+const CARRIAGE_RETURN = 0x0d;
 // The tail's fixed words as char codes (see isWord).
-const SIGV4 = charCodes('SigV4');
-const SIGV2 = charCodes('SigV2');
-const AUTH_HEADER = charCodes('AuthHeader');
-const QUERY_STRING = charCodes('QueryString');
+const SIG_V = charCodes('SigV');
+const ACL_YES = charCodes('Yes');
+const ARN_PREFIX = charCodes('arn:');
+/** Longest authentication type accepted (`QueryString` is 11). */
+const MAX_AUTH_TYPE_LENGTH = 20;
 
 // Returned by readTail.
 const NO_EXTRA_FIELDS = -1;
@@ -97,6 +101,8 @@ function parseWithSource(
   parseTimeMs: number,
 ): S3AccessEvent | ParseError {
   let result: S3AccessEvent | string;
+  // The line splitter drops a CRLF's CR; a caller handing over a raw line may not have.
+  if (line.charCodeAt(line.length - 1) === CARRIAGE_RETURN) line = line.slice(0, -1);
   try {
     result = parse(line, source, sourceOf, lineNo, parseTimeMs);
   } catch (err) {
@@ -304,13 +310,14 @@ function numberEnd(line: string, start: number): number {
 
 /**
  * Reads the AWS-written fields after the user agent. `after` is the position just after the user
- * agent (its closing quote or bare `-`); the tail is empty (an old, short line) or starts with a
- * space. Returns where unknown trailing fields start, NO_EXTRA_FIELDS, or BAD_TAIL when the fixed
- * fields do not have their shapes — which is how a wrong guess about the quotes is detected.
+ * agent (its closing quote or bare `-`); the tail starts with a space and holds at least the fields
+ * up to the TLS version (older lines stop there). Returns where unknown trailing fields start,
+ * NO_EXTRA_FIELDS, or BAD_TAIL when the fixed fields do not have their shapes — which is how a
+ * wrong guess about the quotes is detected. A line cut after its user agent is not read as one with
+ * an empty tail: every plain-HTTP check would fire on it.
  */
 function readTail(line: string, after: number, offsets: number[]): number {
   const length = line.length;
-  if (after === length) return noMoreTailFields(offsets, 0);
   if (line.charCodeAt(after) !== SPACE) return BAD_TAIL;
   let start = after + 1;
   for (let i = 0; i < TAIL_FIELD_COUNT; i++) {
@@ -319,11 +326,15 @@ function readTail(line: string, after: number, offsets: number[]): number {
     if (end === start) return BAD_TAIL; // two spaces in a row, or a trailing space
     setField(offsets, FIRST_TAIL_FIELD + i, start, end);
     if (end === length) {
+      if (i + 1 < MIN_TAIL_FIELDS) return BAD_TAIL;
       return checkTailShapes(line, offsets, i + 1) ? noMoreTailFields(offsets, i + 1) : BAD_TAIL;
     }
     start = end + 1;
   }
-  if (start >= length) return BAD_TAIL;
+  // Unknown trailing fields: single spaces between non-empty words, like every other field.
+  if (start >= length || line.charCodeAt(length - 1) === SPACE || line.indexOf('  ', start) >= 0) {
+    return BAD_TAIL;
+  }
   return checkTailShapes(line, offsets, TAIL_FIELD_COUNT) ? start : BAD_TAIL;
 }
 
@@ -334,43 +345,49 @@ function noMoreTailFields(offsets: number[], count: number): number {
 }
 
 /**
- * Fixed-vocabulary tail fields: what tells a real tail from client text or a shifted reading.
- * `count` is how many tail fields the line has (old lines stop early).
+ * The shapes of the tail's fixed fields: what tells a real tail from client text or a shifted
+ * reading. `count` is how many tail fields the line has (old lines stop early). Shapes, not word
+ * lists, where AWS may add values (SigV4A, a new TLS version): one new word must not turn every
+ * line into a parse error. A reading one field off puts a neighbour in each slot, and no
+ * neighbour has the shape of the slot: host ids and cipher suites hold digits or `=`, host headers
+ * dots, and a cipher suite is never a signature version or a letters-only authentication type.
  */
 function checkTailShapes(line: string, offsets: readonly number[], count: number): boolean {
   // Plain index arithmetic, no closures or tuples: this runs for every line.
   let s = offsets[F.signatureversion * 2]!;
   let e = offsets[F.signatureversion * 2 + 1]!;
-  if (count > F.signatureversion - FIRST_TAIL_FIELD) {
-    if (!isDash(line, s, e) && !isWord(line, s, e, SIGV4) && !isWord(line, s, e, SIGV2)) return false;
+  if (!isDash(line, s, e) && !isSignatureVersion(line, s, e)) return false;
+  s = offsets[F.authenticationtype * 2]!;
+  e = offsets[F.authenticationtype * 2 + 1]!;
+  if (!isDash(line, s, e) && !isAuthenticationType(line, s, e)) return false;
+  s = offsets[F.ciphersuite * 2]!;
+  e = offsets[F.ciphersuite * 2 + 1]!;
+  if (isSignatureVersion(line, s, e) || isAuthenticationType(line, s, e)) return false;
+  s = offsets[F.tlsVersion * 2]!;
+  e = offsets[F.tlsVersion * 2 + 1]!;
+  if (!isTlsVersion(line, s, e) && !isDash(line, s, e)) return false;
+  if (count > F.accesspointarn - FIRST_TAIL_FIELD) {
+    s = offsets[F.accesspointarn * 2]!;
+    e = offsets[F.accesspointarn * 2 + 1]!;
+    if (!isDash(line, s, e) && !startsWithWord(line, s, e, ARN_PREFIX)) return false;
   }
-  if (count > F.authenticationtype - FIRST_TAIL_FIELD) {
-    s = offsets[F.authenticationtype * 2]!;
-    e = offsets[F.authenticationtype * 2 + 1]!;
-    if (!isDash(line, s, e) && !isWord(line, s, e, AUTH_HEADER) && !isWord(line, s, e, QUERY_STRING)) {
-      return false;
-    }
+  if (count > F.aclrequired - FIRST_TAIL_FIELD) {
+    s = offsets[F.aclrequired * 2]!;
+    e = offsets[F.aclrequired * 2 + 1]!;
+    if (!isDash(line, s, e) && !isWord(line, s, e, ACL_YES)) return false;
   }
-  if (count > F.ciphersuite - FIRST_TAIL_FIELD) {
-    // A reading one field off would put the signature or auth type here: never a cipher suite.
-    s = offsets[F.ciphersuite * 2]!;
-    e = offsets[F.ciphersuite * 2 + 1]!;
-    if (isWord(line, s, e, SIGV4) || isWord(line, s, e, SIGV2) || isWord(line, s, e, AUTH_HEADER))
-      return false;
-    if (isWord(line, s, e, QUERY_STRING)) return false;
-  }
-  if (count > F.tlsVersion - FIRST_TAIL_FIELD) {
-    s = offsets[F.tlsVersion * 2]!;
-    e = offsets[F.tlsVersion * 2 + 1]!;
-    if (!isTlsVersion(line, s, e) && !isDash(line, s, e)) return false;
+  if (count > F.sourceregion - FIRST_TAIL_FIELD) {
+    s = offsets[F.sourceregion * 2]!;
+    e = offsets[F.sourceregion * 2 + 1]!;
+    if (!isDash(line, s, e) && !isRegion(line, s, e)) return false;
   }
   return true;
 }
 
 /**
- * `TLSv1`, `TLSv1.1`, `TLSv1.2`, `TLSv1.3` (`TLSV1.2` in AWS's examples: letters in any case).
- * Exact, not a prefix: a reading one field off puts the host header here, and `tls.example.com`
- * must not pass for a TLS version.
+ * `TLSv1`, `TLSv1.2`, `TLSv1.3`, and any later `TLSvN` or `TLSvN.N` (`TLSV1.2` in AWS's examples:
+ * letters in any case). Exact, not a prefix: a reading one field off puts the host header here,
+ * and `tls.example.com` must not pass for a TLS version.
  */
 function isTlsVersion(line: string, start: number, end: number): boolean {
   const length = end - start;
@@ -380,11 +397,52 @@ function isTlsVersion(line: string, start: number, end: number): boolean {
     (line.charCodeAt(start + 1) | 0x20) !== 0x6c /* l */ ||
     (line.charCodeAt(start + 2) | 0x20) !== 0x73 /* s */ ||
     (line.charCodeAt(start + 3) | 0x20) !== 0x76 /* v */ ||
-    line.charCodeAt(start + 4) !== 0x31 /* 1 */
+    !isDigit(line.charCodeAt(start + 4))
   ) {
     return false;
   }
   return length === 5 || (line.charCodeAt(start + 5) === DOT && isDigit(line.charCodeAt(start + 6)));
+}
+
+/** `SigV` and one to three letters or digits: SigV2, SigV4, SigV4A. */
+function isSignatureVersion(line: string, start: number, end: number): boolean {
+  const length = end - start;
+  if (length < 5 || length > 7 || !startsWithWord(line, start, end, SIG_V)) return false;
+  for (let i = start + 4; i < end; i++) if (!isLetterOrDigit(line.charCodeAt(i))) return false;
+  return true;
+}
+
+/** A letters-only word (AuthHeader, QueryString): never a cipher suite, host id or host header. */
+function isAuthenticationType(line: string, start: number, end: number): boolean {
+  if (end - start < 2 || end - start > MAX_AUTH_TYPE_LENGTH) return false;
+  for (let i = start; i < end; i++) if (!isLetter(line.charCodeAt(i))) return false;
+  return true;
+}
+
+/** An AWS region code: lower-case words joined by `-`, ending in a number (`us-gov-west-1`). */
+function isRegion(line: string, start: number, end: number): boolean {
+  if (end - start < 4 || !isDigit(line.charCodeAt(end - 1)) || line.charCodeAt(end - 2) !== DASH)
+    return false;
+  for (let i = start; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (!((c >= 0x61 && c <= 0x7a) || isDigit(c) || c === DASH)) return false;
+  }
+  return true;
+}
+
+function startsWithWord(line: string, start: number, end: number, word: readonly number[]): boolean {
+  if (end - start < word.length) return false;
+  for (let i = 0; i < word.length; i++) if (line.charCodeAt(start + i) !== word[i]) return false;
+  return true;
+}
+
+function isLetter(code: number): boolean {
+  const c = code | 0x20;
+  return c >= 0x61 && c <= 0x7a;
+}
+
+function isLetterOrDigit(code: number): boolean {
+  return isLetter(code) || isDigit(code);
 }
 
 function isDash(line: string, start: number, end: number): boolean {

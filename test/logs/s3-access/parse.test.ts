@@ -255,6 +255,38 @@ describe('the hazards of real lines', () => {
     });
   });
 
+  // A shifted reading of a bare user agent after a referrer holding `" "` once put the access point
+  // ARN in aclrequired and "Yes" in sourceregion, which the alert then gave as its region.
+  it('…and the fields after the TLS version have their shapes too', () => {
+    const arn = 'arn:aws:s3:us-east-1:123456789012:accesspoint/ap';
+    const record = parsed(
+      line({ referrer: '"a" "b"', userAgent: '-', tail: `- - - - AuthHeader - - ${arn} Yes us-east-1` }),
+    );
+    expect(record.get('referrer')).toBe('a" "b');
+    expect(record.get('useragent')).toBeNull();
+    expect(record.get('authenticationtype')).toBe('AuthHeader');
+    expect([record.get('accesspointarn'), record.get('aclrequired'), record.get('sourceregion')]).toEqual([
+      arn,
+      'Yes',
+      'us-east-1',
+    ]);
+  });
+
+  it('reads signature versions, authentication types and TLS versions AWS may add later', () => {
+    const tail = TLS_TAIL.replace('SigV4', 'SigV4A')
+      .replace('AuthHeader', 'PresignedPost')
+      .replace('TLSv1.2', 'TLSv2');
+    const record = parsed(line({ tail }));
+    expect(record.get('signatureversion')).toBe('SigV4A');
+    expect(record.get('authenticationtype')).toBe('PresignedPost');
+    expect(record.get('tlsversion')).toBe('TLSv2');
+    expect(record.get('ciphersuite')).toBe('ECDHE-RSA-AES128-GCM-SHA256');
+  });
+
+  it('drops the CR of a CRLF line ending', () => {
+    expect(parsed(`${AWS_DOC_LINES[1]!}\r`).get('sourceregion')).toBe('us-east-1');
+  });
+
   it('accepts old 24-field, 25- and 26-field lines and keeps unknown trailing fields', () => {
     const tail24 = TLS_TAIL.split(' ').slice(0, 7).join(' ');
     const old = parsed(line({ tail: tail24 }));
@@ -308,6 +340,12 @@ describe('lines that are not access log lines', () => {
     ['a line cut inside the quotes', AWS_DOC_LINES[0]!.slice(0, AWS_DOC_LINES[0]!.indexOf('S3Console'))],
     ['a double space', AWS_DOC_LINES[0]!.replace(' 200 ', '  200 ')],
     ['a tail that is not AWS-written', line({ tail: 'a b c d e f g' })],
+    // Read as lines with an empty tail, these would be plain HTTP to every rule.
+    ['a line that stops after its user agent', line({ tail: '' }).trimEnd()],
+    ['a line with fewer than 24 fields', line({ tail: TLS_TAIL.split(' ').slice(0, 6).join(' ') })],
+    ['a quoted field after the tail', line({ tail: `${TLS_TAIL} "new"` })],
+    ['a trailing space', `${AWS_DOC_LINES[1]!} `],
+    ['two trailing spaces', `${AWS_DOC_LINES[1]!}  `],
     ['a non-numeric size', line({ status: 'OK' })],
   ])('%s gives a ParseError that says why', (_name, text) => {
     const error = failed(text);
