@@ -225,9 +225,11 @@ async function start(
 
 /** The rules of the config; invalid ones are logged and skipped; none enabled is an error. */
 async function loadDaemonRules(config: Config, logger: Logger): Promise<CompiledRule[]> {
-  const { rules, problems } = await loadConfiguredRules(config.rules);
+  const { rules, problems, notices } = await loadConfiguredRules(config.rules);
   for (const problem of problems)
     logger.error({ file: problem.file, problem: problem.message }, 'invalid rule skipped');
+  for (const notice of notices)
+    logger.warn({ file: notice.file, notice: notice.message }, notice.skipped ? 'rule skipped' : 'rule note');
   if (!rules.some((rule) => rule.enabled)) {
     const why = problems.length > 0 ? ` (${problems.length} rule problems)` : '';
     throw new DaemonStartError(

@@ -15,7 +15,8 @@ export function registerRules(program: Command): void {
           rule.severity,
           `${rule.dedupPeriodMinutes}m`,
           String(rule.threshold),
-          rule.enabled ? 'yes' : 'no',
+          // A signal (CreateAlert: false) is tested but never run: see RuleMetadata.createAlert.
+          !rule.enabled ? 'no' : rule.createAlert ? 'yes' : 'signal',
           rule.logTypes.join(','),
         ]),
       ];

@@ -20,7 +20,7 @@ import { MemoryDeliveryLedger } from '../alert/ledger-memory.js';
 import { MemoryDedupStore } from '../alert/memory-dedup-store.js';
 import { validateConfig, type Config } from '../config/index.js';
 import { loadConfiguredRules } from '../detect/configured-rules.js';
-import type { RuleProblem } from '../detect/loader.js';
+import type { RuleNotice, RuleProblem } from '../detect/loader.js';
 import { scan, type ScanCounts, type ScanOptions } from '../detect/scan.js';
 import { isS3Path, S3_READ_AHEAD } from '../detect/scan-inputs.js';
 import { AWS_API_TIMEOUTS } from '../ingest/aws-timeouts.js';
@@ -52,6 +52,8 @@ export interface ScanSessionOptions {
   /** Environment for the S3 region fallback (AWS_REGION, AWS_DEFAULT_REGION). */
   env?: NodeJS.ProcessEnv;
   onRuleProblem?: (problem: RuleProblem) => void;
+  /** A rule skipped by design (Python) or a built-in rule replaced by a `--rules` one. */
+  onRuleNotice?: (notice: RuleNotice) => void;
   onParseError?: ScanOptions['onParseError'];
   onTooLong?: ScanOptions['onTooLong'];
   onInputError?: ScanOptions['onInputError'];
@@ -81,8 +83,9 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
   const config = options.config ?? validateConfig({});
   const metrics = options.metrics ?? createMetrics();
   const { logger } = options;
-  const { rules, problems } = await loadConfiguredRules(config.rules, options.rulePaths ?? []);
+  const { rules, problems, notices } = await loadConfiguredRules(config.rules, options.rulePaths ?? []);
   for (const problem of problems) options.onRuleProblem?.(problem);
+  for (const notice of notices) options.onRuleNotice?.(notice);
 
   const closers: Array<() => unknown> = [];
   try {

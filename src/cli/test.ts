@@ -48,7 +48,7 @@ async function runTestCommand(options: TestOptions): Promise<number> {
     process.stderr.write('s3-sentinel test: --minimum-tests needs a whole number\n');
     return EXIT_USAGE;
   }
-  const { rules, problems } = await loadRulesReporting(options);
+  const { rules, problems, notices } = await loadRulesReporting(options);
   const out: string[] = [];
   let passed = 0;
   const failed: string[] = [];
@@ -76,8 +76,13 @@ async function runTestCommand(options: TestOptions): Promise<number> {
   out.push(`\tInvalid: ${new Set(problems.map((problem) => problem.file)).size}`); // files, not problems
   for (const id of failed) out.push(`\t\t${id}`);
   for (const problem of problems) out.push(`\t\t${problem.file}: ${problem.message}`);
+  // Rules of kinds we do not run (Python, derived detections): listed, never failed on.
+  const skipped = notices.filter((notice) => notice.skipped);
+  if (skipped.length > 0) out.push(`\tSkipped: ${skipped.length}`);
+  for (const notice of skipped) out.push(`\t\t${notice.file}: ${notice.message}`);
   process.stdout.write(`${out.join('\n')}\n`);
   if (selected.length === 0 && problems.length === 0) {
+    // Only skipped rules (a Python-only repository) still means nothing was tested.
     // A wrong directory or a misspelt filter value must not pass a CI run by testing nothing.
     process.stderr.write(
       `s3-sentinel test: no rules to test${filters.length > 0 ? ' (none matches --filter)' : ''}\n`,

@@ -36,5 +36,5 @@ export async function loadConfiguredRules(
     if (on.has(rule.id) && !rule.enabled) return { ...rule, enabled: true };
     return rule;
   });
-  return { rules, problems };
+  return { rules, problems, notices: loaded.notices };
 }

@@ -49,7 +49,7 @@ export class RuleEngine {
     this.metrics = options.metrics;
     this.errors = options.errors ?? new RuleErrorLog(options.metrics, options.logger);
     for (const rule of options.rules) {
-      if (!rule.enabled) continue;
+      if (!rule.enabled || !rule.createAlert) continue;
       for (const logType of rule.logTypes) this.planFor(logType, rule);
     }
   }

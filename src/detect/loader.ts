@@ -1,8 +1,10 @@
 /**
  * Loads rule directories: every `*.yml`/`*.yaml` with `AnalysisType: rule` becomes a compiled rule.
  * A file that is not valid is reported (file, key, what is wrong) and skipped; the others still
- * load. Other Panther analysis types (policies, data models, globals…) are skipped quietly so a
- * whole panther-analysis checkout can be pointed at.
+ * load. Rules of a kind we do not run (Python, derived detections) are skipped with a notice, and
+ * other Panther analysis types (policies, data models, globals…) quietly, so that a whole
+ * panther-analysis checkout can be pointed at. A `--rules` rule with a built-in rule's RuleID
+ * replaces the built-in one (Panther's workflow: copy a rule, tune it), with a notice.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -43,9 +45,18 @@ export interface RuleProblem {
   message: string;
 }
 
+/** Not a mistake, but worth saying: a rule skipped by design, or a built-in rule replaced. */
+export interface RuleNotice {
+  file: string;
+  message: string;
+  /** True when the file's rule was not loaded (it is counted as skipped). */
+  skipped: boolean;
+}
+
 export interface LoadedRules {
   rules: CompiledRule[];
   problems: RuleProblem[];
+  notices: RuleNotice[];
 }
 
 async function listYamlFiles(path: string): Promise<string[]> {
@@ -78,9 +89,11 @@ function metadataOf(file: string, rule: RuleFile, kind: RuleMetadata['kind']): R
       expectedResult: test.ExpectedResult,
       log: test.Log,
       mocks: test.Mocks ?? [],
+      ...(test.LogType === undefined ? {} : { logType: test.LogType }),
     })),
     file,
     kind,
+    createAlert: rule.CreateAlert ?? true,
   };
 }
 
@@ -118,12 +131,19 @@ export async function compileRuleFile(
   return { ...metadataOf(file, rule, 'code'), guard, rest, helpers: code.helpers };
 }
 
-/** Reads, validates and compiles one YAML file; `undefined` for files that are not rules. */
+interface LoadedFile {
+  rule?: CompiledRule;
+  problems: string[];
+  /** Why a rule file was skipped by design. */
+  skipped?: string;
+}
+
+/** Reads, validates and compiles one YAML file; no rule and no problems for files that are not rules. */
 async function loadFile(
   file: string,
   settings: Readonly<Record<string, unknown>>,
   willRun: WillRun,
-): Promise<{ rule?: CompiledRule; problems: string[] }> {
+): Promise<LoadedFile> {
   let document: unknown;
   try {
     document = parseRuleYaml(await readFile(file, 'utf8'));
@@ -137,8 +157,17 @@ async function loadFile(
   const analysisType = (document as Record<string, unknown>).AnalysisType;
   if (analysisType !== undefined && analysisType !== 'rule') return { problems: [] };
   if (analysisType === undefined && !('RuleID' in document)) return { problems: [] };
+  if ('BaseDetection' in document) {
+    return { problems: [], skipped: 'derived detections (BaseDetection) are not supported; skipped' };
+  }
   const parsed = ruleFileSchema.safeParse(document);
   if (!parsed.success) return { problems: describeIssues(parsed.error) };
+  if (parsed.data.Filename !== undefined && /\.py$/i.test(parsed.data.Filename)) {
+    return {
+      problems: [],
+      skipped: 'Python rules are not supported; skipped (port it to TypeScript or JavaScript: docs/rules.md)',
+    };
+  }
   try {
     return { rule: await compileRuleFile(file, parsed.data, settings, willRun), problems: [] };
   } catch (err) {
@@ -148,12 +177,16 @@ async function loadFile(
 }
 
 export async function loadRules(options: LoadRulesOptions = {}): Promise<LoadedRules> {
-  const roots = [...(options.builtin === false ? [] : [builtinRulesDir()]), ...(options.paths ?? [])];
+  const builtinRoot = options.builtin === false ? [] : [builtinRulesDir()];
+  const roots = [...builtinRoot, ...(options.paths ?? [])];
   const settings = options.settings ?? {};
   const rules: CompiledRule[] = [];
   const problems: RuleProblem[] = [];
-  const seen = new Map<string, string>();
+  const notices: RuleNotice[] = [];
+  /** RuleID → the rule loaded with it, and whether it came from the built-in pack. */
+  const seen = new Map<string, { rule: CompiledRule; builtin: boolean }>();
   for (const root of roots) {
+    const fromBuiltin = root === builtinRoot[0];
     let files: string[];
     try {
       files = await listYamlFiles(root);
@@ -167,17 +200,23 @@ export async function loadRules(options: LoadRulesOptions = {}): Promise<LoadedR
     for (const file of files) {
       const loaded = await loadFile(file, settings, options.willRun);
       for (const message of loaded.problems) problems.push({ file, message });
-      if (!loaded.rule) continue;
-      const earlier = seen.get(loaded.rule.id);
-      if (earlier !== undefined) {
-        problems.push({ file, message: `RuleID: "${loaded.rule.id}" is already defined in ${earlier}` });
-        continue;
+      if (loaded.skipped !== undefined) notices.push({ file, message: loaded.skipped, skipped: true });
+      const rule = loaded.rule;
+      if (!rule) continue;
+      const earlier = seen.get(rule.id);
+      if (earlier?.builtin && !fromBuiltin) {
+        rules[rules.indexOf(earlier.rule)] = rule;
+        seen.set(rule.id, { rule, builtin: false });
+        notices.push({ file, message: `replaces the built-in rule "${rule.id}"`, skipped: false });
+      } else if (earlier !== undefined) {
+        problems.push({ file, message: `RuleID: "${rule.id}" is already defined in ${earlier.rule.file}` });
+      } else {
+        seen.set(rule.id, { rule, builtin: fromBuiltin });
+        rules.push(rule);
       }
-      seen.set(loaded.rule.id, file);
-      rules.push(loaded.rule);
     }
   }
-  return { rules, problems };
+  return { rules, problems, notices };
 }
 
 /**

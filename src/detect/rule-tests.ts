@@ -36,7 +36,8 @@ class CollectingErrors extends RuleErrorLog {
 
 export function runRuleTests(rule: CompiledRule, options: { minimumTests?: number } = {}): RuleTestReport {
   const cases = rule.tests.map((test): TestCaseResult => {
-    const logType = typeof test.log.p_log_type === 'string' ? test.log.p_log_type : rule.logTypes[0]!;
+    const logType =
+      typeof test.log.p_log_type === 'string' ? test.log.p_log_type : (test.logType ?? rule.logTypes[0]!);
     const event = new ObjectEvent(test.log, { logType });
     let actual: boolean;
     try {

@@ -9,6 +9,8 @@ export interface RuleTest {
   log: Record<string, unknown>;
   /** Accepted for compatibility with Panther test files; see docs/rules.md. */
   mocks: unknown[];
+  /** The test's `LogType`, when it names one. */
+  logType?: string;
 }
 
 /** Everything a rule file declares, normalised (defaults applied, severity upper-cased). */
@@ -30,6 +32,11 @@ export interface RuleMetadata {
   /** The YAML file the rule came from. */
   file: string;
   kind: 'simple' | 'code';
+  /**
+   * Panther's `CreateAlert`. False makes the rule a signal: in Panther it only labels events in the
+   * data lake, which s3-sentinel does not keep, so such a rule is loaded and tested but not run.
+   */
+  createAlert: boolean;
 }
 
 /**

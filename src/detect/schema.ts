@@ -37,6 +37,8 @@ export const ruleTestSchema = z.strictObject({
   ExpectedResult: z.boolean({ error: 'is required (true or false)' }),
   Log: z.record(z.string(), z.unknown(), { error: 'is required (a mapping: the event)' }),
   Mocks: z.array(z.unknown()).optional(),
+  /** Older Panther test files name the event's log type here; `p_log_type` in the Log wins. */
+  LogType: z.string().optional(),
 });
 
 /**
@@ -84,6 +86,8 @@ export const ruleFileSchema = z
     Settings: z.record(z.string(), z.unknown()).optional(),
     // Panther keys we accept so that Panther rule files load unchanged, but do not act on.
     OutputIds: z.array(z.string()).optional(),
+    OnlyUseBaseRiskScore: z.boolean().optional(),
+    /** False makes the rule a signal, which is tested but not run (see RuleMetadata.createAlert). */
     CreateAlert: z.boolean().optional(),
   })
   .superRefine((rule, ctx) => {

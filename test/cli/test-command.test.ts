@@ -38,6 +38,25 @@ describe('s3-sentinel test', () => {
     expect(stdout).toMatch(/Passed: 1\n\tFailed: 0/);
   });
 
+  it('lists Python rules as skipped without failing, and signals in `rules`', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 's3s-test-skip-'));
+    writeFileSync(
+      join(dir, 'py.yml'),
+      'AnalysisType: rule\nRuleID: Mine.Py\nLogTypes: [AWS.S3ServerAccess]\nSeverity: Low\nFilename: py.py\n',
+    );
+    writeFileSync(
+      join(dir, 'signal.yml'),
+      'AnalysisType: rule\nRuleID: Mine.Signal\nCreateAlert: false\nLogTypes: [AWS.S3ServerAccess]\nSeverity: Low\nDetection:\n  - Key: bucket\n    Condition: Equals\n    Value: a\nTests:\n  - Name: matches a\n    ExpectedResult: true\n    Log: { bucket: a }\n',
+    );
+    const tested = await cli('test', '--no-builtin', '--rules', dir);
+    expect(tested.code).toBe(0);
+    expect(tested.stdout).toMatch(
+      /Passed: 1\n\tFailed: 0\n\tInvalid: 0\n\tSkipped: 1\n\t\t.*py\.yml: Python rules/,
+    );
+    const listed = await cli('rules', '--no-builtin', '--rules', dir);
+    expect(listed.stdout).toMatch(/Mine\.Signal +LOW +60m +1 +signal /);
+  });
+
   it('exits 1 on a failing test or an invalid rule, and lists rules', async () => {
     const dir = mkdtempSync(join(tmpdir(), 's3s-test-cmd-'));
     writeFileSync(

@@ -122,6 +122,9 @@ describe('IP conditions', () => {
     [{ Key: 'remoteip', Condition: 'IsIPAddressPrivate' }, true],
     [{ Key: 'remoteip', Condition: 'IsIPAddressPublic' }, false],
     [{ Key: 'v6', Condition: 'IsIPAddressPublic' }, true],
+    // Some Panther rules write conditions without an operand with `Value: true`.
+    [{ Key: 'v6', Condition: 'IsIPAddressPublic', Value: true }, true],
+    [{ Key: 'remoteip', Condition: 'IsIPAddress', Value: true }, true],
     [{ Key: 'remoteip', Condition: 'IsIPAddressInCIDR', Value: '10.0.0.0/8' }, true],
     [{ Key: 'remoteip', Condition: 'IsIPAddressInCIDR', Values: ['192.168.0.0/16', '10.1.0.0/16'] }, true],
     [{ Key: 'remoteip', Condition: 'IsIPAddressNotInCIDR', Values: { Setting: 'cidrs' } }, false],
@@ -236,6 +239,8 @@ describe('list comprehensions and multi-key expressions', () => {
     expect(check({ Condition: 'IsGreaterThan', Values: [{ Key: 'high' }, { Key: 'low' }] })).toBe(true);
     expect(check({ Condition: 'IsLessThan', Values: [{ Key: 'high' }, { Key: 'low' }] })).toBe(false);
     expect(check({ Condition: 'Equals', Values: [{ Key: 'high' }, { Key: 'missing' }] })).toBe(false);
+    // A negative form is the exact negation of its positive form here too.
+    expect(check({ Condition: 'DoesNotEqual', Values: [{ Key: 'high' }, { Key: 'missing' }] })).toBe(true);
   });
 });
 
@@ -255,6 +260,11 @@ describe('mistakes are reported with their place', () => {
     [{ Key: 'a', Condtion: 'Equals' }, 'Detection[0].Condtion: unknown key'],
     [{ Any: [] }, 'Detection[0].Any: must be a non-empty list'],
     [{ KeyPath: 'a..b', Condition: 'Exists' }, 'Detection[0].KeyPath: empty segment'],
+    [{ Key: 'a', Condition: 'IsIPAddress', Value: false }, 'Detection[0]: IsIPAddress takes no Value'],
+    [
+      { Enrichment: { Table: 't', Selector: 's', FieldPath: 'f' }, Condition: 'Exists' },
+      'Detection[0].Enrichment: Enrichment (lookup tables) is not supported',
+    ],
   ])('%j', (expression, message) => {
     expect(() => check(expression)).toThrow(RuleSyntaxError);
     expect(() => check(expression)).toThrow(message);

@@ -47,8 +47,70 @@ describe('invalid rules', () => {
     expect(byFile('condition.yml')).toBe('Detection[0].Condition: unknown condition "Nope"');
     expect(byFile('yaml.yml')).toMatch(/^line \d+:/);
     expect(byFile('zdup.yml')).toMatch(/RuleID: "Good" is already defined in .*good\.yml/);
-    expect(byFile('python.yml')).toMatch(/Filename: rule\.py: Python rules are not supported/);
+    expect(byFile('python.yml')).toBe('');
     expect(byFile('policy.yml')).toBe('');
+  });
+
+  // A panther-analysis checkout is mostly Python rules: each is a notice, not a failure.
+  it('skips Python rules and derived detections with a notice', async () => {
+    const dir = ruleDir({
+      'python.yml': `${HEADER}RuleID: Py\nFilename: rule.py\n`,
+      'derived.yml': 'AnalysisType: rule\nRuleID: Derived\nBaseDetection: Some.Rule\n',
+    });
+    const { rules, problems, notices } = await loadRules({ builtin: false, paths: [dir] });
+    expect(rules).toEqual([]);
+    expect(problems).toEqual([]);
+    expect(notices).toEqual([
+      {
+        file: join(dir, 'derived.yml'),
+        message: 'derived detections (BaseDetection) are not supported; skipped',
+        skipped: true,
+      },
+      {
+        file: join(dir, 'python.yml'),
+        message: expect.stringMatching(/^Python rules are not supported/),
+        skipped: true,
+      },
+    ]);
+  });
+
+  // Panther's workflow: copy a rule from the pack, tune it, keep its RuleID.
+  it('lets a --rules rule replace the built-in rule with its RuleID, and says so', async () => {
+    const dir = ruleDir({
+      'mine.yml': `AnalysisType: rule\nRuleID: AWS.S3.ServerAccess.Insecure\nLogTypes: [AWS.S3ServerAccess]\nSeverity: High\nDetection:\n  - Condition: AlwaysTrue\n`,
+    });
+    const { rules, problems, notices } = await loadRules({ paths: [dir] });
+    expect(problems).toEqual([]);
+    const insecure = rules.filter((rule) => rule.id === 'AWS.S3.ServerAccess.Insecure');
+    expect(insecure.map((rule) => [rule.severity, rule.file])).toEqual([['HIGH', join(dir, 'mine.yml')]]);
+    expect(notices).toEqual([
+      {
+        file: join(dir, 'mine.yml'),
+        message: 'replaces the built-in rule "AWS.S3.ServerAccess.Insecure"',
+        skipped: false,
+      },
+    ]);
+  });
+
+  it('accepts the Panther keys OnlyUseBaseRiskScore and Tests[].LogType', async () => {
+    const dir = ruleDir({
+      'keys.yml': `AnalysisType: rule\nRuleID: Keys\nLogTypes: [A.Log, B.Log]\nSeverity: Low\nOnlyUseBaseRiskScore: true\nDetection:\n  - Key: x\n    Condition: Equals\n    Value: 1\nTests:\n  - Name: b\n    LogType: B.Log\n    ExpectedResult: true\n    Log: { x: 1 }\n`,
+    });
+    const { rules, problems } = await loadRules({ builtin: false, paths: [dir] });
+    expect(problems).toEqual([]);
+    expect(runRuleTests(rules[0]!).cases.map((c) => c.passed)).toEqual([true]);
+  });
+
+  // Panther's signals label events in its data lake; s3-sentinel has none, so they do not alert.
+  it('tests a CreateAlert: false rule but never runs it on logs', async () => {
+    const dir = ruleDir({
+      'signal.yml': `${HEADER}RuleID: Signal\nCreateAlert: false\nDetection:\n  - Condition: AlwaysTrue\nTests:\n  - Name: any\n    ExpectedResult: true\n    Log: {}\n`,
+    });
+    const { rules } = await loadRules({ builtin: false, paths: [dir] });
+    expect(rules[0]!.createAlert).toBe(false);
+    expect(runRuleTests(rules[0]!).cases.map((c) => c.passed)).toEqual([true]);
+    const engine = new RuleEngine({ rules });
+    expect(engine.evaluate(new ObjectEvent({}, { logType: 'Test.Log' }))).toEqual([]);
   });
 
   it('takes numbers in Tags and Reports as panther-analysis writes them (`CIS: [3.5]`)', async () => {
@@ -114,6 +176,19 @@ describe('code rules', () => {
       destinations: ['slack-sec'],
     });
     expect((await metrics.ruleErrors.get()).values[0]?.value).toBe(1); // runbook threw, fell back
+  });
+
+  // Ignoring unique() would make Threshold count every match, not distinct values: early alerts.
+  it('refuses a unique() export instead of ignoring it', async () => {
+    const dir = ruleDir({
+      'r.yml': yaml('Unique', 'r.mjs', 'Threshold: 2\n'),
+      'r.mjs': `export const rule = () => true;\nexport const unique = (e) => e.get('requester');`,
+    });
+    const { rules, problems } = await loadRules({ builtin: false, paths: [dir] });
+    expect(rules).toEqual([]);
+    expect(problems.map((p) => p.message)).toEqual([
+      'Filename: r.mjs: export "unique" (thresholds on distinct values) is not supported',
+    ]);
   });
 
   it('turns a throwing rule into a counted rule error, not a crash', async () => {

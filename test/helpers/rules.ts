@@ -23,6 +23,7 @@ export function testRule(overrides: Partial<CompiledRule> = {}): CompiledRule {
     tests: [],
     file: `${id}.yml`,
     kind: 'simple',
+    createAlert: true,
     guard: undefined,
     rest: () => true,
     helpers: { title: (event) => `bucket ${String(event.get('bucket'))}` },

@@ -30,11 +30,6 @@ export interface CodeRuleContext {
 
 async function importModule(file: string): Promise<Record<string, unknown>> {
   const extension = extname(file);
-  if (extension === '.py') {
-    throw new Error(
-      'Python rules are not supported: port the rule to TypeScript or JavaScript (see docs/rules.md)',
-    );
-  }
   if (!(CODE_RULE_EXTENSIONS as readonly string[]).includes(extension)) {
     throw new Error(`unsupported rule module type "${extension}" (use ${CODE_RULE_EXTENSIONS.join(', ')})`);
   }
@@ -55,6 +50,10 @@ export async function loadCodeRule(file: string, context: CodeRuleContext): Prom
   const module = await importModule(file);
   const rule = module.rule;
   if (typeof rule !== 'function') throw new Error('the module must export a function named "rule"');
+  if (module.unique !== undefined) {
+    // Ignoring it would make Threshold count every match instead of distinct values: early alerts.
+    throw new Error('export "unique" (thresholds on distinct values) is not supported');
+  }
   const body = (event: LogEvent): boolean => {
     const result: unknown = rule(event, context);
     if (typeof result !== 'boolean') throw new TypeError(`rule() returned ${typeof result}, not a boolean`);

@@ -123,7 +123,9 @@ function compileKeyedCondition(
   let operand: unknown;
   switch (spec.operand) {
     case 'none':
-      if (hasValue || hasValues) throw new RuleSyntaxError(where, `${condition} takes no Value or Values`);
+      // `Value: true` is how some Panther rules write a condition without an operand.
+      if ((hasValue && node.Value !== true) || hasValues)
+        throw new RuleSyntaxError(where, `${condition} takes no Value or Values`);
       break;
     case 'value':
       if (!hasValue || hasValues)
@@ -210,15 +212,18 @@ function compileMultiKey(node: Record<string, unknown>, where: string): Predicat
   const right = compileKey(values[1] as Record<string, unknown>, `${where}.Values[1]`);
   if (!left || !right)
     throw new RuleSyntaxError(`${where}.Values`, 'each entry needs Key, DeepKey or KeyPath');
+  // With no right-hand value to compare (missing, or not comparable this way, such as an object)
+  // the positive form is false, and a negative form, its exact negation, true.
+  const noComparison = spec.negative === true;
   return (source) => {
     const expected = right.read(source);
-    if (expected === undefined) return false;
+    if (expected === undefined) return noComparison;
     try {
       return spec.build(spec.operand === 'values' && !Array.isArray(expected) ? [expected] : expected)(
         left.read(source),
       );
     } catch {
-      return false; // the right-hand value cannot be compared this way (e.g. an object)
+      return noComparison;
     }
   };
 }
@@ -236,6 +241,8 @@ export function compileExpression(node: unknown, where: string, ctx: CompileCont
     return combine(combinator, children);
   }
   for (const key of Object.keys(node)) {
+    if (key === 'Enrichment')
+      throw new RuleSyntaxError(`${where}.${key}`, 'Enrichment (lookup tables) is not supported');
     if (!EXPRESSION_KEYS.has(key))
       throw new RuleSyntaxError(`${where}.${key}`, 'unknown key in a match expression');
   }
