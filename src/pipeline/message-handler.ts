@@ -10,16 +10,18 @@ import type { ObjectProcessor } from './object-processor.js';
 export function createMessageHandler(processor: Pick<ObjectProcessor, 'process'>): MessageHandler {
   return async (message, refs, signal) => {
     let retry = false;
-    let awaitingDelivery = false;
+    let awaitingDependency = false;
     for (const ref of refs) {
       if (signal.aborted) return 'retry';
       const result = await processor.process(ref, signal, { replay: message.receiveCount > 1 });
-      if (result.outcome === 'undelivered') awaitingDelivery = true;
+      // Alerts that wait for a sink — also those opened before a read failed half-way — and a dedup
+      // store out of reach are outages of a dependency, not faults of the object.
+      if (result.outcome === 'store-failed' || result.counts.undelivered > 0) awaitingDependency = true;
       else if (result.status === 'retry') retry = true;
     }
-    // Alerts waiting for a sink win over an unreadable object: past the receive cap the message is
-    // then kept, since deleting it would drop those alerts.
-    if (awaitingDelivery) return 'awaiting-delivery';
+    // A dependency outage wins over an unreadable object: past the receive cap the message is then
+    // kept, since deleting it would drop alerts, or the objects the store kept us from reading.
+    if (awaitingDependency) return 'awaiting-delivery';
     return retry ? 'retry' : 'done';
   };
 }

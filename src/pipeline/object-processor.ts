@@ -63,10 +63,11 @@ export interface ProcessOptions {
  * - `processed`: read to the end, every alert settled;
  * - `gone`: the object no longer exists (nothing to retry);
  * - `read-failed`: GetObject or decoding failed;
+ * - `store-failed`: the shared dedup store failed (not the object's fault);
  * - `undelivered`: read to the end, but some alert is not delivered yet;
  * - `aborted`: the consumer gave the message up (shutdown, visibility limit).
  */
-export type ObjectOutcome = 'processed' | 'gone' | 'read-failed' | 'undelivered' | 'aborted';
+export type ObjectOutcome = 'processed' | 'gone' | 'read-failed' | 'store-failed' | 'undelivered' | 'aborted';
 
 export interface ObjectCounts extends PipelineCounts {
   /** Decoded bytes. */
@@ -75,7 +76,7 @@ export interface ObjectCounts extends PipelineCounts {
   ownReads: number;
   /** Alerts of an earlier read of this object dispatched again. */
   redispatched: number;
-  /** Alerts not delivered to every sink when processing ended. */
+  /** Alerts not delivered to every sink when processing ended (each counted once). */
   undelivered: number;
 }
 
@@ -115,7 +116,9 @@ class ObjectRun {
   private readonly pipeline: LinePipeline;
   private ownReads = 0;
   private redispatched = 0;
-  private undelivered = 0;
+  /** Ids of alerts not delivered to every sink: an alert held from an earlier read and opened again
+   * by this one is one alert. */
+  private readonly undelivered = new Set<string>();
   private bytes = 0;
   private newestEventMs: number | undefined;
   private readSeconds = 0;
@@ -154,7 +157,7 @@ class ObjectRun {
       outcome = this.readFailure(err);
     }
     if (outcome !== 'aborted' && !(await this.settle())) outcome = 'aborted';
-    if (outcome === 'processed' && this.undelivered > 0) outcome = 'undelivered';
+    if (outcome === 'processed' && this.undelivered.size > 0) outcome = 'undelivered';
     return this.finish(outcome);
   }
 
@@ -208,7 +211,7 @@ class ObjectRun {
       if (outcome.settled) {
         undelivered?.release(this.ref, alert.alertId);
       } else {
-        this.undelivered++;
+        this.undelivered.add(alert.alertId);
         undelivered?.hold(this.ref, alert);
         this.log.warn(
           { alertId: alert.alertId, rule: alert.ruleId, sinks: outcome.sinks },
@@ -248,7 +251,7 @@ class ObjectRun {
     }
     if (err instanceof DedupFailure) {
       this.log.error({ err: err.cause }, 'dedup store failed while reading the log object; will retry');
-      return 'read-failed';
+      return 'store-failed';
     }
     // Corrupt gzip, a stream cut short: retrying may help, and the receive cap or DLQ bounds it.
     this.log.error({ err }, 'log object could not be decoded; will retry');
@@ -263,7 +266,7 @@ class ObjectRun {
       bytes: this.bytes,
       ownReads: this.ownReads,
       redispatched: this.redispatched,
-      undelivered: this.undelivered,
+      undelivered: this.undelivered.size,
     };
     metrics.objects.inc({ outcome });
     metrics.bytes.inc(counts.bytes);

@@ -28,7 +28,7 @@ describe('an object read while the shared dedup store fails', () => {
       logger,
     });
     const result = await processor.process({ bucket: 'logs', key: 'k' }, new AbortController().signal);
-    expect(result).toMatchObject({ status: 'retry', outcome: 'read-failed' });
+    expect(result).toMatchObject({ status: 'retry', outcome: 'store-failed' });
     const messages = lines().map((line) => line.msg);
     expect(messages).toContain('dedup store failed while reading the log object; will retry');
     expect(messages).not.toContain('log object could not be decoded; will retry');

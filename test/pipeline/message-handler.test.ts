@@ -14,14 +14,20 @@ const message: ReceivedMessage = {
 };
 
 /** A handler over objects whose reads end with the given outcomes, in order. */
-function handlerFor(outcomes: ObjectOutcome[]) {
+function handlerFor(outcomes: Array<ObjectOutcome | 'read-failed-undelivered'>) {
   const replays: boolean[] = [];
   const handler = createMessageHandler({
     process: async (ref, _signal, options) => {
       replays.push(options?.replay === true);
       const outcome = outcomes[Number(ref.key)]!;
       const status = outcome === 'processed' || outcome === 'gone' ? 'done' : 'retry';
-      return { ref, status, outcome } as ObjectResult;
+      const undelivered = outcome === 'undelivered' || outcome === 'read-failed-undelivered' ? 1 : 0;
+      return {
+        ref,
+        status,
+        outcome: outcome === 'read-failed-undelivered' ? 'read-failed' : outcome,
+        counts: { undelivered },
+      } as ObjectResult;
     },
   });
   const refs: ObjectRef[] = outcomes.map((_, index) => ({ bucket: 'logs', key: String(index) }));
@@ -35,6 +41,9 @@ describe('createMessageHandler', () => {
     [['undelivered', 'read-failed'], 'awaiting-delivery'], // kept past the cap: alerts still wait
     [['read-failed', 'undelivered'], 'awaiting-delivery'],
     [['read-failed', 'processed'], 'retry'],
+    // A read that failed half-way after opening alerts a sink has not taken: those alerts wait too.
+    [['read-failed-undelivered'], 'awaiting-delivery'],
+    [['store-failed', 'read-failed'], 'awaiting-delivery'], // the dedup store is down, not the object
     [['aborted'], 'retry'],
   ] as const)('objects ending %j make the message %s', async (outcomes, expected) => {
     const { run, replays } = handlerFor([...outcomes]);

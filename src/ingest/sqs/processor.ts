@@ -64,7 +64,7 @@ export async function processMessage(entry: InFlightMessage, deps: ProcessorDeps
       { maxReceiveCount: options.maxReceiveCount, objects: describe(parsed.refs) },
       entry.signal.aborted
         ? 'message exceeded maxReceiveCount but was cut short while alerts may be in delivery; kept'
-        : 'message exceeded maxReceiveCount but its alerts wait for a destination; kept',
+        : 'message exceeded maxReceiveCount but waits for a destination or the dedup store; kept',
     );
   } else if (overCap && outcome !== 'done') {
     metrics.messagesPoison.inc({ reason: 'receive-count-exceeded' });

@@ -33,9 +33,9 @@ export type MessageHandler = (
 ) => Promise<HandlerResult>;
 
 /**
- * `'awaiting-delivery'` is a `'retry'` whose only cause is a destination that has not taken every
- * alert yet: the objects were read. Such a message is exempt from `maxReceiveCount`, which is for
- * messages that cannot be processed, not for sinks that are down.
+ * `'awaiting-delivery'` is a `'retry'` whose cause is a dependency that is down, not the message:
+ * a destination that has not taken every alert yet, or the shared dedup store. Such a message is
+ * exempt from `maxReceiveCount`, which is for messages that cannot be processed.
  */
 export type HandlerResult = 'done' | 'retry' | 'awaiting-delivery';
 
