@@ -45,7 +45,7 @@ export interface Sink {
   readonly type: string;
   /** The sink's routing filters (minSeverity, rule ids, tags, alert.destinations). */
   accepts(alert: Alert): boolean;
-  /** One attempt. Must honour `signal` (per-request timeout and shutdown). */
+  /** One attempt. Must honour `signal` (the per-request timeout). */
   send(alerts: Alert[], signal: AbortSignal): Promise<SendResult>;
   /** False once the destination told us it is gone (Slack 403/404/410). */
   healthy(): boolean;

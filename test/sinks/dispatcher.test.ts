@@ -333,6 +333,38 @@ describe('isolation and the delivery ledger', () => {
   });
 });
 
+describe('close() during deliveries', () => {
+  // Cutting a sent request off does not unsend it: Slack may have posted it, and the redelivery of
+  // its message would post it a second time.
+  it('lets a request already sent finish', async () => {
+    const hook = await receiver(() => ({ status: 200, delayMs: 400 }));
+    const { dispatcher } = setup([{ type: 'webhook', url: `${hook.url}${WEBHOOK_PATH}` }]);
+    const pending = dispatcher.dispatch(makeAlert());
+    while (hook.requests.length === 0) await sleep(10);
+    await dispatcher.close();
+    expect((await pending).sinks).toEqual({ webhook: 'delivered' });
+    expect(hook.requests).toHaveLength(1);
+  });
+
+  it('gives up at once on alerts still waiting for a paced lane', async () => {
+    const slack = await receiver(() => ({ status: 200, body: 'ok', delayMs: 300 }));
+    const { dispatcher } = setup([
+      { type: 'slack', webhookUrl: `${slack.url}${SLACK_PATH}`, minIntervalMs: 1000, maxAlertsPerMessage: 1 },
+    ]);
+    const outcomes = Promise.all(
+      Array.from({ length: 6 }, (_, i) => dispatcher.dispatch(makeAlert({ alertId: `paced-${i}` }))),
+    );
+    while (slack.requests.length === 0) await sleep(10);
+    const closing = Date.now();
+    await dispatcher.close();
+    // One batch a second: waiting the queue out would take five more seconds.
+    expect(Date.now() - closing).toBeLessThan(900);
+    const results = (await outcomes).map((outcome) => outcome.sinks.slack);
+    expect(results).toEqual(['delivered', ...Array<string>(5).fill('failed-retryable')]);
+    expect(slack.requests).toHaveLength(1);
+  });
+});
+
 describe('Slack pacing', () => {
   it('sends the first alert at once and coalesces the ones that queue behind it into one digest', async () => {
     const slack = await receiver(() => ({ status: 200, body: 'ok' }));

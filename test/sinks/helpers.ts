@@ -20,6 +20,8 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Never answer (a hung destination). */
   hang?: boolean;
+  /** Answer after this long (a slow destination that has already taken the request). */
+  delayMs?: number;
 }
 
 export interface Receiver {
@@ -51,8 +53,10 @@ export async function startReceiver(
       const answer = reply(request, requests.length);
       requests.push(request);
       if (answer.hang) return;
-      res.writeHead(answer.status, answer.headers);
-      res.end(answer.body ?? '');
+      setTimeout(() => {
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body ?? '');
+      }, answer.delayMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -13,7 +13,11 @@ export interface DeliverOptions {
   alerts: Alert[];
   policy: RetryPolicy;
   requestTimeoutMs: number;
-  /** Aborted on close: stops waiting and in-flight requests. */
+  /**
+   * Aborted on close: no new attempt starts and backoffs end. A request already sent runs to its
+   * end (at most `requestTimeoutMs`): cutting it off would not unsend it — Slack may have posted
+   * the message — and the redelivery would post it again.
+   */
   closeSignal: AbortSignal;
   metrics: Metrics;
   logger: Logger;
@@ -30,7 +34,7 @@ export async function deliverWithRetry(options: DeliverOptions): Promise<Deliver
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     if (closeSignal.aborted) return 'failed-retryable';
-    const result = await attemptOnce(sink, alerts, options.requestTimeoutMs, closeSignal);
+    const result = await attemptOnce(sink, alerts, options.requestTimeoutMs);
     const outcome = result.ok ? 'delivered' : result.retryable ? 'retryable_error' : 'permanent_error';
     metrics.deliveries.inc({ sink: sink.name, outcome, status_class: result.statusClass }, alerts.length);
     if (result.ok) return 'delivered';
@@ -69,24 +73,12 @@ export async function deliverWithRetry(options: DeliverOptions): Promise<Deliver
 
 /**
  * One `send` under a per-request timeout. The race guards against a sink that ignores its signal:
- * a hung destination must cost one timeout, never the lane.
- *
- * The signal is a plain controller with a timer and a listener on `closeSignal`, both removed when
- * the attempt ends. `AbortSignal.any([closeSignal, AbortSignal.timeout()])` would be shorter, but on
- * Node 20 every composite stays registered on the long-lived close signal: ~50 bytes per attempt,
- * never freed.
+ * a hung destination must cost one timeout, never the lane. Shutdown does not cut it short (see
+ * `DeliverOptions.closeSignal`).
  */
-async function attemptOnce(
-  sink: Sink,
-  alerts: Alert[],
-  timeoutMs: number,
-  closeSignal: AbortSignal,
-): Promise<SendResult> {
+async function attemptOnce(sink: Sink, alerts: Alert[], timeoutMs: number): Promise<SendResult> {
   const controller = new AbortController();
   const { signal } = controller;
-  const onClose = () => controller.abort(closeSignal.reason);
-  if (closeSignal.aborted) onClose();
-  else closeSignal.addEventListener('abort', onClose, { once: true });
   const timer = setTimeout(
     () => controller.abort(new DOMException('request timed out', 'TimeoutError')),
     timeoutMs,
@@ -104,7 +96,6 @@ async function attemptOnce(
     return { ok: false, retryable: true, statusClass: 'error', error: `sink threw: ${(err as Error).name}` };
   } finally {
     clearTimeout(timer);
-    closeSignal.removeEventListener('abort', onClose);
     if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 }

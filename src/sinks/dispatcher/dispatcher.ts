@@ -131,9 +131,10 @@ export class Dispatcher {
   }
 
   /**
-   * Stops at once: waiting retries and in-flight requests are abandoned (their alerts end
-   * `failed-retryable`), then sinks are closed (the file sink fsyncs). Call `drain()` first, with a
-   * deadline, for a graceful stop. The ledger belongs to the caller and stays open.
+   * Stops: alerts waiting in a lane or for a retry are abandoned (they end `failed-retryable`),
+   * requests already sent finish (each within its `requestTimeoutMs`), then sinks are closed (the
+   * file sink fsyncs). Call `drain()` first, with a deadline, for a graceful stop. The ledger
+   * belongs to the caller and stays open.
    */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -30,6 +30,9 @@ export class SinkLane {
   #inFlight = 0;
 
   constructor(private readonly options: LaneOptions) {
+    // On close, alerts still waiting for their turn give up at once: with pacing (Slack: one message
+    // a second) waiting out the queue would hold shutdown for a second per batch.
+    options.closeSignal.addEventListener('abort', () => this.#abandonWaiting(), { once: true });
     const delivery = options.sink.delivery ?? {};
     this.#maxBatch = Math.max(1, delivery.maxBatchSize ?? 1);
     this.#queue = new PQueue({
@@ -42,6 +45,7 @@ export class SinkLane {
 
   /** Resolves with the delivery result of this alert; never rejects. */
   submit(alert: Alert): Promise<DeliveryResult> {
+    if (this.options.closeSignal.aborted) return Promise.resolve('failed-retryable');
     return new Promise((resolve) => {
       this.#pending.push({ alert, resolve });
       this.#updateDepth();
@@ -92,7 +96,8 @@ export class SinkLane {
       this.options.logger.error({ sink: this.options.sink.name, err }, 'delivery crashed');
     } finally {
       this.#inFlight -= batch.length;
-      if (result === 'failed-permanent' && batch.length > 1 && this.options.sink.healthy()) {
+      const open = !this.options.closeSignal.aborted;
+      if (result === 'failed-permanent' && batch.length > 1 && this.options.sink.healthy() && open) {
         // A refused digest (Slack's 400 invalid_payload) says nothing about most of its alerts: each
         // goes again on its own, first in line, so that only the one at fault is refused. Not when
         // the sink itself is broken (a closed stdout): every alert would be refused again.
@@ -104,6 +109,15 @@ export class SinkLane {
       }
       this.#updateDepth();
     }
+  }
+
+  /** Settles every alert not yet in a request as `failed-retryable`: its source comes back. */
+  #abandonWaiting(): void {
+    this.#queue.clear();
+    const waiting = this.#pending.splice(0);
+    this.#solos = 0;
+    for (const item of waiting) item.resolve('failed-retryable');
+    this.#updateDepth();
   }
 
   #updateDepth(): void {
