@@ -346,6 +346,35 @@ describe('close() during deliveries', () => {
     expect(hook.requests).toHaveLength(1);
   });
 
+  it('renews its delivery claim on a shared ledger while a delivery outlasts the lease', async () => {
+    const hook = await receiver(() => ({ status: 200, delayMs: 500 }));
+    const memory = new MemoryDeliveryLedger();
+    const claims: number[] = [];
+    const shared = {
+      get: memory.get.bind(memory),
+      record: memory.record.bind(memory),
+      close: memory.close.bind(memory),
+      claim: async (_alertId: string, _sink: string, _holder: string, leaseMs: number) => {
+        claims.push(leaseMs);
+        return 'claimed' as const;
+      },
+    };
+    const dispatcher = new Dispatcher({
+      sinks: createSinks(SinksSchema.parse([{ type: 'webhook', url: `${hook.url}${WEBHOOK_PATH}` }])),
+      ledger: shared,
+      metrics: createMetrics(),
+      logger: capturingLogger().logger,
+      claimLeaseMs: 200,
+    });
+    dispatchers.push(dispatcher);
+    expect((await dispatcher.dispatch(makeAlert())).sinks).toEqual({ webhook: 'delivered' });
+    // The first claim, then one renewal every 100 ms of the 500 ms request; none after it.
+    expect(claims.length).toBeGreaterThanOrEqual(4);
+    const after = claims.length;
+    await sleep(300);
+    expect(claims).toHaveLength(after);
+  });
+
   it('gives up at once on alerts still waiting for a paced lane', async () => {
     const slack = await receiver(() => ({ status: 200, body: 'ok', delayMs: 300 }));
     const { dispatcher } = setup([

@@ -22,9 +22,9 @@ const REFUSED_MEMORY = 10_000;
 /** Requests and backoffs that may wait on the dispatcher's close signal at once. */
 const DISPATCH_LISTENERS = 1_000;
 /**
- * How long a claim on a shared ledger keeps other replicas from sending the same alert: longer
- * than a delivery with its retries normally takes. A replica that dies while holding one only
- * delays that alert by this much.
+ * How long a claim on a shared ledger keeps other replicas from sending the same alert. The holder
+ * renews it at half this while the delivery lasts (a backed-up lane, long retries), so a replica
+ * that dies while holding one only delays that alert by this much.
  */
 export const DELIVERY_CLAIM_LEASE_MS = 10 * 60_000;
 
@@ -52,6 +52,8 @@ export interface DispatcherOptions {
   requestTimeoutMs?: number;
   /** Source of jitter; tests may fix it. */
   random?: () => number;
+  /** Lease of delivery claims on a shared ledger; default DELIVERY_CLAIM_LEASE_MS (for tests). */
+  claimLeaseMs?: number;
 }
 
 /**
@@ -75,6 +77,7 @@ export class Dispatcher {
   readonly #abort = new AbortController();
   /** This dispatcher's name in ledger claims. */
   readonly #holder = randomUUID();
+  readonly #claimLeaseMs: number;
   #closed = false;
 
   constructor(options: DispatcherOptions) {
@@ -83,6 +86,7 @@ export class Dispatcher {
     this.#sinks = options.sinks;
     this.#ledger = options.ledger;
     this.#logger = options.logger;
+    this.#claimLeaseMs = options.claimLeaseMs ?? DELIVERY_CLAIM_LEASE_MS;
     const names = new Set<string>();
     for (const sink of options.sinks) {
       if (names.has(sink.name))
@@ -189,7 +193,8 @@ export class Dispatcher {
     if (claim === 'busy') return 'failed-retryable';
 
     const lane = this.#lanes.get(sink.name) as SinkLane;
-    const result = await lane.submit(alert);
+    const stopRenewing = claim === 'claimed' ? this.#renewClaim(sink, alert) : undefined;
+    const result = await lane.submit(alert).finally(stopRenewing);
     if (result === 'failed-permanent') this.#refused.set(key, true);
     if (result === 'delivered') {
       await this.#ledger.record(alert.alertId, sink.name, result).catch((err: unknown) => {
@@ -204,11 +209,30 @@ export class Dispatcher {
     return result;
   }
 
+  /**
+   * Renews a claim at half its lease until the returned function is called: a delivery may wait in
+   * a backed-up lane and retry for longer than one lease, and another replica must not take the
+   * alert over meanwhile. A renewal that fails is logged; the delivery goes on either way.
+   */
+  #renewClaim(sink: Sink, alert: Alert): () => void {
+    const timer = setInterval(() => {
+      void this.#claim(sink, alert).then((claim) => {
+        if (claim === 'claimed' || claim === 'unclaimed') return;
+        this.#logger.warn(
+          { sink: sink.name, alertId: alert.alertId, claim },
+          'delivery claim lapsed while delivering; another replica may send this alert too',
+        );
+      });
+    }, this.#claimLeaseMs / 2);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   /** A claim on a shared ledger; `unclaimed` when the ledger takes none or cannot be reached. */
   async #claim(sink: Sink, alert: Alert): Promise<ClaimResult | 'unclaimed'> {
     if (!this.#ledger.claim) return 'unclaimed';
     return this.#ledger
-      .claim(alert.alertId, sink.name, this.#holder, DELIVERY_CLAIM_LEASE_MS)
+      .claim(alert.alertId, sink.name, this.#holder, this.#claimLeaseMs)
       .catch((err: unknown) => {
         // Prefer a duplicate over a loss: without a claim, send.
         this.#logger.warn({ sink: sink.name, alertId: alert.alertId, err }, 'delivery claim failed');
