@@ -141,6 +141,14 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
 }
 
 /** Counts dispatch outcomes per sink. */
+/** A resource the scan's config names cannot be used (the DynamoDB table of the delivery ledger). */
+export class ScanSetupError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ScanSetupError';
+  }
+}
+
 export class DeliveryTally {
   readonly #bySink = new Map<string, SinkTally>();
 
@@ -186,7 +194,16 @@ async function createLedger(
     requestHandler: AWS_API_TIMEOUTS,
   });
   closers.push(() => client.destroy());
-  return new DynamoDbLedger({ client, tableName });
+  const ledger = new DynamoDbLedger({ client, tableName });
+  // As `run` does: without its table the ledger would fail every read, and a re-scan would send
+  // every alert again while the summary counted them as delivered.
+  await ledger.get('start-up-check', 'start-up-check').catch((err: unknown) => {
+    throw new ScanSetupError(
+      `DynamoDB table ${tableName} (dedup.dynamodb, the delivery ledger): ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  });
+  return ledger;
 }
 
 async function createReader(

@@ -6,7 +6,7 @@ import type { SourceRef } from '../logs/event.js';
 import { createLogger } from '../observe/logger.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { addRulesOption, describeNotice, type RuleSourceOptions } from './rule-options.js';
-import { runScan, type SinkTally } from './scan-session.js';
+import { runScan, ScanSetupError, type SinkTally } from './scan-session.js';
 
 /** Parse errors printed one by one before the rest are only counted. */
 const MAX_REPORTED_PARSE_ERRORS = 20;
@@ -129,6 +129,11 @@ export function registerScan(program: Command): void {
         if (err instanceof LocalInputError || err instanceof ScanSourceError) {
           process.stderr.write(`s3-sentinel scan: ${err.message}\n`);
           process.exitCode = EXIT_USAGE;
+          return;
+        }
+        if (err instanceof ScanSetupError) {
+          process.stderr.write(`s3-sentinel scan: cannot start: ${err.message}\n`);
+          process.exitCode = EXIT_FAILED;
           return;
         }
         throw err;

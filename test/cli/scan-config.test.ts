@@ -218,6 +218,16 @@ dedup:
       expect(slack.requests).toHaveLength(expected.length);
       const delivered = pagerDutyEvents(pagerDuty.requests.slice(expectedHigh.length));
       expect(new Set(delivered.map((e) => e.dedup_key)).size).toBe(expectedHigh.length);
+
+      // A table that does not exist stops the scan before it sends anything: otherwise every
+      // ledger read would fail and each re-scan would send everything again.
+      const wrongTable = parseConfig(text.replace(`tableName: ${tableName}`, 'tableName: no-such-table'), {
+        env,
+      });
+      await expect(runScan({ paths: [logFile], config: wrongTable, logger })).rejects.toThrow(
+        /^DynamoDB table no-such-table \(dedup.dynamodb, the delivery ledger\): /,
+      );
+      expect(slack.requests).toHaveLength(expected.length);
     } finally {
       vi.unstubAllEnvs();
       await dynalite.stop();
