@@ -225,7 +225,13 @@ async function start(
 
 /** The rules of the config; invalid ones are logged and skipped; none enabled is an error. */
 async function loadDaemonRules(config: Config, logger: Logger): Promise<CompiledRule[]> {
-  const { rules, problems, notices } = await loadConfiguredRules(config.rules);
+  const { rules, problems, notices, configProblems } = await loadConfiguredRules(config.rules);
+  if (configProblems.length > 0) {
+    // A rules directory that is not there (a volume not mounted) or a misspelt rule id: running on
+    // would leave detections silently missing.
+    const list = configProblems.map((problem) => `${problem.file}: ${problem.message}`).join('; ');
+    throw new DaemonStartError('config', `rules: ${list}`);
+  }
   for (const problem of problems)
     logger.error({ file: problem.file, problem: problem.message }, 'invalid rule skipped');
   for (const notice of notices)

@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { ConfigError, formatIssue, loadConfig, maskConfig } from '../config/index.js';
+import { loadConfiguredRules } from '../detect/configured-rules.js';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { describeNotice } from './rule-options.js';
 
 /**
- * `s3-sentinel check-config --config FILE`: validates a config and prints what it resolved to
- * (defaults filled in, `${VAR}` replaced, secrets masked) on stdout, exit 0; or every problem with
- * its path on stderr, exit 2.
+ * `s3-sentinel check-config --config FILE`: validates a config and the rules it names (paths,
+ * rule files, `rules.enabled`/`disabled` ids, settings) and prints what it resolved to (defaults
+ * filled in, `${VAR}` replaced, secrets masked) on stdout, exit 0; or every problem with its path
+ * on stderr, exit 2.
  */
 export function registerCheckConfig(program: Command): void {
   program
@@ -16,7 +19,19 @@ export function registerCheckConfig(program: Command): void {
     .action(async (options: { config: string }) => {
       try {
         const config = await loadConfig(options.config);
-        process.stdout.write(`# ${options.config}: valid (secrets masked)\n${stringify(maskConfig(config))}`);
+        const { rules, problems, notices } = await loadConfiguredRules(config.rules);
+        for (const notice of notices) process.stderr.write(`${describeNotice(notice)}\n`);
+        if (problems.length > 0) {
+          process.stderr.write(
+            `s3-sentinel: ${options.config}: the rules it names have problems:\n${problems.map((p) => `  ${p.file}: ${p.message}\n`).join('')}`,
+          );
+          process.exitCode = EXIT_USAGE;
+          return;
+        }
+        const running = rules.filter((rule) => rule.enabled && rule.createAlert).length;
+        process.stdout.write(
+          `# ${options.config}: valid, ${running} rules enabled (secrets masked)\n${stringify(maskConfig(config))}`,
+        );
         process.exitCode = EXIT_OK;
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;

@@ -1,5 +1,15 @@
 import type { RulesConfig } from '../config/index.js';
-import { loadRules, type LoadedRules, type RuleProblem } from './loader.js';
+import { builtinRulesDir, loadRules, type LoadedRules, type RuleProblem } from './loader.js';
+
+export interface ConfiguredRules extends LoadedRules {
+  /**
+   * Mistakes of the config rather than of a rule file: a rules path that cannot be read (a volume
+   * not mounted) and ids in `rules.enabled`/`rules.disabled` that name no rule. Also in `problems`.
+   * The daemon refuses to start on them: it would otherwise run without the detections it was
+   * given, and say so only in a log line.
+   */
+  configProblems: RuleProblem[];
+}
 
 /**
  * The rules a config asks for: the built-in pack (unless `builtin: false`), `paths` plus the
@@ -10,7 +20,7 @@ import { loadRules, type LoadedRules, type RuleProblem } from './loader.js';
 export async function loadConfiguredRules(
   config: Pick<RulesConfig, 'builtin' | 'paths' | 'settings' | 'disabled' | 'enabled'>,
   extraPaths: readonly string[] = [],
-): Promise<LoadedRules> {
+): Promise<ConfiguredRules> {
   const on = new Set(config.enabled);
   const off = new Set(config.disabled);
   const loaded = await loadRules({
@@ -19,6 +29,12 @@ export async function loadConfiguredRules(
     settings: config.settings,
     willRun: (id, enabledInFile) => !off.has(id) && (enabledInFile || on.has(id)),
   });
+  const roots = new Set([
+    ...(config.builtin === false ? [] : [builtinRulesDir()]),
+    ...config.paths,
+    ...extraPaths,
+  ]);
+  const configProblems = loaded.problems.filter((problem) => roots.has(problem.file));
   const problems: RuleProblem[] = [...loaded.problems];
   const ids = new Set(loaded.rules.map((rule) => rule.id));
   for (const [list, key] of [
@@ -26,9 +42,12 @@ export async function loadConfiguredRules(
     [off, 'rules.disabled'],
   ] as const) {
     for (const id of list) {
-      if (!ids.has(id)) problems.push({ file: key, message: `"${id}" names no loaded rule` });
-      else if (list === on && off.has(id))
-        problems.push({ file: key, message: `"${id}" is also in rules.disabled; it stays off` });
+      let message: string | undefined;
+      if (!ids.has(id)) message = `"${id}" names no loaded rule`;
+      else if (list === on && off.has(id)) message = `"${id}" is also in rules.disabled; it stays off`;
+      if (message === undefined) continue;
+      problems.push({ file: key, message });
+      configProblems.push({ file: key, message });
     }
   }
   const rules = loaded.rules.map((rule) => {
@@ -36,5 +55,5 @@ export async function loadConfiguredRules(
     if (on.has(rule.id) && !rule.enabled) return { ...rule, enabled: true };
     return rule;
   });
-  return { rules, problems, notices: loaded.notices };
+  return { rules, problems, notices: loaded.notices, configProblems };
 }

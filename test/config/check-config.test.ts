@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,32 @@ describe('s3-sentinel check-config', () => {
     });
     expect(printed.sinks[1]).toMatchObject({ routingKey: '****', url: 'https://events.pagerduty.com/****' });
     expect(printed.dedup).toEqual({ store: 'memory', maxEntries: 100000 });
+  });
+
+  // A rules volume that is not mounted, or a misspelt id, would leave detections silently missing.
+  it('checks the rules the config names: paths, rule files and enabled/disabled ids', async () => {
+    const rulesDir = join(dir, 'rules');
+    await mkdir(rulesDir, { recursive: true });
+    await writeFile(
+      join(rulesDir, 'bad.yml'),
+      'AnalysisType: rule\nRuleID: Bad\nLogTypes: [AWS.S3ServerAccess]\n',
+    );
+    const run = await checkConfig(
+      `sinks: [{ type: stdout }]
+rules:
+  paths: [${rulesDir}, ${join(dir, 'not-mounted')}]
+  enabled: [AWS.S3.ServerAccess.IPWhitelist, Typo.Rule]
+  disabled: [Another.Typo]
+`,
+      {},
+    );
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`${join(dir, 'not-mounted')}: cannot read rules: ENOENT`);
+    expect(run.stderr).toContain(`${join(rulesDir, 'bad.yml')}: Severity: is required`);
+    expect(run.stderr).toContain('rules.enabled: "Typo.Rule" names no loaded rule');
+    expect(run.stderr).toContain('rules.disabled: "Another.Typo" names no loaded rule');
+    expect(run.stderr).not.toContain('IPWhitelist');
   });
 
   it('lists every error with its path and exits 2', async () => {

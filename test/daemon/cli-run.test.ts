@@ -105,6 +105,22 @@ describe('s3-sentinel run (child process)', () => {
     expect(run.stderr()).toContain('sqs.queueUrl: required');
   });
 
+  // A rules volume that is not mounted would otherwise leave the daemon running without them.
+  it('exits 2 when a rules path cannot be read or an enabled rule id names no rule', async () => {
+    receiver = await startReceiver();
+    const config = rawConfig({ fauxqs, queue: fauxqs.createQueue(), rulesDir, receiverUrl: receiver.url });
+    const missing = join(dir, 'not-mounted');
+    const run = runCli(
+      await writeConfig({
+        ...config,
+        rules: { builtin: false, paths: [rulesDir, missing], enabled: ['Typo'] },
+      }),
+    );
+    expect(await run.exited).toBe(2);
+    expect(run.stderr()).toContain(`${missing}: cannot read rules: ENOENT`);
+    expect(run.stderr()).toContain('rules.enabled: "Typo" names no loaded rule');
+  });
+
   it('exits 1 with a clear message when the queue does not exist', async () => {
     const { file } = await configFor({
       queue: { queueName: 'nope', queueUrl: `${fauxqs.endpoint}/000000000000/nope`, queueArn: 'x' },
@@ -147,9 +163,10 @@ describe('s3-sentinel run (child process)', () => {
     });
     const bucket = fauxqs.createBucket();
     const p = uniqueName('restart');
-    const keys = Array.from({ length: 8 }, (_, i) => `${p}/${i}`);
+    const keys = Array.from({ length: 12 }, (_, i) => `${p}/${i}`);
     await putObject(fauxqs, bucket, `${p}/log`, keys.map((k) => logLine(k)).join('\n'));
-    // The webhook takes 4 alerts at a time and 3 s each: the SIGTERM lands after the first four.
+    // The webhook takes 4 alerts at a time and 3 s each: the SIGTERM lands after the first four,
+    // the four requests then under way finish (a sent request is not cut off), the last four wait.
     receiver.delayMs = 3_000;
     const first = runCli(file);
     await first.started();
