@@ -1,4 +1,5 @@
 import type { RulesConfig } from '../config/index.js';
+import { S3_ACCESS_LOG_TYPE } from '../logs/s3-access/index.js';
 import { builtinRulesDir, loadRules, type LoadedRules, type RuleProblem } from './loader.js';
 
 export interface ConfiguredRules extends LoadedRules {
@@ -55,5 +56,15 @@ export async function loadConfiguredRules(
     if (on.has(rule.id) && !rule.enabled) return { ...rule, enabled: true };
     return rule;
   });
-  return { rules, problems, notices: loaded.notices, configProblems };
+  // A misspelt log type (`AWS.S3ServerAcess`) passes its tests and never matches a live line.
+  const notices = [...loaded.notices];
+  for (const rule of rules) {
+    if (!rule.enabled || !rule.createAlert || rule.logTypes.includes(S3_ACCESS_LOG_TYPE)) continue;
+    notices.push({
+      file: rule.file,
+      message: `"${rule.id}" never runs: its LogTypes (${rule.logTypes.join(', ')}) name no log type s3-sentinel reads (${S3_ACCESS_LOG_TYPE})`,
+      skipped: false,
+    });
+  }
+  return { rules, problems, notices, configProblems };
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfiguredRules } from '../../src/detect/configured-rules.js';
 
@@ -36,6 +39,24 @@ describe('loadConfiguredRules', () => {
       'rules.disabled: "Typo.Rule" names no loaded rule',
     ]);
     expect(enabledIds(rules)).not.toContain('S3Sentinel.S3.DeprecatedTLS');
+  });
+
+  it('says when an enabled rule names no log type it could ever see', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 's3s-logtypes-'));
+    writeFileSync(
+      join(dir, 'typo.yml'),
+      'AnalysisType: rule\nRuleID: Typo.LogType\nLogTypes: [AWS.S3ServerAcess]\nSeverity: Low\nDetection:\n  - Condition: AlwaysTrue\n',
+    );
+    const { notices, problems } = await loadConfiguredRules({ ...base, builtin: false, paths: [dir] });
+    expect(problems).toEqual([]);
+    expect(notices).toEqual([
+      {
+        file: join(dir, 'typo.yml'),
+        message:
+          '"Typo.LogType" never runs: its LogTypes (AWS.S3ServerAcess) name no log type s3-sentinel reads (AWS.S3ServerAccess)',
+        skipped: false,
+      },
+    ]);
   });
 
   it('loads nothing built in when builtin is false', async () => {
