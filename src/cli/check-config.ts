@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { ConfigError, formatIssue, loadConfig, maskConfig } from '../config/index.js';
+import { maskConfig } from '../config/index.js';
 import { loadConfiguredRules } from '../detect/configured-rules.js';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { loadConfigReporting } from './load-config.js';
 import { describeNotice } from './rule-options.js';
 
 /**
@@ -17,28 +18,24 @@ export function registerCheckConfig(program: Command): void {
     .description('Validate a config file and print what it resolved (secrets masked)')
     .requiredOption('-c, --config <file>', 'YAML config file')
     .action(async (options: { config: string }) => {
-      try {
-        const config = await loadConfig(options.config);
-        const { rules, problems, notices } = await loadConfiguredRules(config.rules);
-        for (const notice of notices) process.stderr.write(`${describeNotice(notice)}\n`);
-        if (problems.length > 0) {
-          process.stderr.write(
-            `s3-sentinel: ${options.config}: the rules it names have problems:\n${problems.map((p) => `  ${p.file}: ${p.message}\n`).join('')}`,
-          );
-          process.exitCode = EXIT_USAGE;
-          return;
-        }
-        const running = rules.filter((rule) => rule.enabled && rule.createAlert).length;
-        process.stdout.write(
-          `# ${options.config}: valid, ${running} rules enabled (secrets masked)\n${stringify(maskConfig(config))}`,
-        );
-        process.exitCode = EXIT_OK;
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
+      const config = await loadConfigReporting(options.config);
+      if (config === undefined) {
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      const { rules, problems, notices } = await loadConfiguredRules(config.rules);
+      for (const notice of notices) process.stderr.write(`${describeNotice(notice)}\n`);
+      if (problems.length > 0) {
         process.stderr.write(
-          `s3-sentinel: ${err.origin} is not a valid config:\n${err.issues.map((i) => `  ${formatIssue(i)}\n`).join('')}`,
+          `s3-sentinel: ${options.config}: the rules it names have problems:\n${problems.map((p) => `  ${p.file}: ${p.message}\n`).join('')}`,
         );
         process.exitCode = EXIT_USAGE;
+        return;
       }
+      const running = rules.filter((rule) => rule.enabled && rule.createAlert).length;
+      process.stdout.write(
+        `# ${options.config}: valid, ${running} rules enabled (secrets masked)\n${stringify(maskConfig(config))}`,
+      );
+      process.exitCode = EXIT_OK;
     });
 }

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
+import { loadConfiguredRules } from '../detect/configured-rules.js';
 import { loadRules, type LoadedRules, type RuleNotice } from '../detect/loader.js';
+import { loadConfigReporting } from './load-config.js';
 
-/** What `--rules` and `--no-builtin` give a command's action. */
+/** What `--rules`, `--no-builtin` and (for test and rules) `--config` give a command's action. */
 export interface RuleSourceOptions {
   rules: string[];
   /** False with `--no-builtin`. */
   builtin: boolean;
+  config?: string;
 }
 
 /** `--rules DIR` (repeatable) and `--no-builtin`, shared by scan, test and rules. */
@@ -20,12 +23,33 @@ export function addRulesOption(command: Command): Command {
     .option('--no-builtin', 'leave out the built-in rule pack (e.g. to test only your own rules)');
 }
 
+/** `-c, --config FILE` for commands that only need a config's `rules` section (test, rules). */
+export function addRulesConfigOption(command: Command): Command {
+  return command.option(
+    '-c, --config <file>',
+    "take the config's rules section: paths, enabled, disabled and settings",
+  );
+}
+
 /**
- * Loads the built-in pack (unless left out) plus `--rules`, printing every invalid rule, skipped
- * rule and replaced built-in rule on stderr.
+ * Loads the built-in pack (unless left out) plus `--rules` — through the config's `rules` section
+ * when `--config` is given — printing every invalid rule, skipped rule and replaced built-in rule
+ * on stderr. `undefined` when the config is not valid (reported; the command exits 2).
  */
-export async function loadRulesReporting({ rules: paths, builtin }: RuleSourceOptions): Promise<LoadedRules> {
-  const loaded = await loadRules({ paths, builtin });
+export async function loadRulesReporting({
+  rules: paths,
+  builtin,
+  config: configFile,
+}: RuleSourceOptions): Promise<LoadedRules | undefined> {
+  let loaded: LoadedRules;
+  if (configFile !== undefined) {
+    const config = await loadConfigReporting(configFile);
+    if (config === undefined) return undefined;
+    const rules = builtin ? config.rules : { ...config.rules, builtin: false };
+    loaded = await loadConfiguredRules(rules, paths);
+  } else {
+    loaded = await loadRules({ paths, builtin });
+  }
   for (const problem of loaded.problems)
     process.stderr.write(`invalid rule: ${problem.file}: ${problem.message}\n`);
   for (const notice of loaded.notices) process.stderr.write(`${describeNotice(notice)}\n`);

@@ -1,13 +1,23 @@
 import type { Command } from 'commander';
-import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
-import { addRulesOption, loadRulesReporting, type RuleSourceOptions } from './rule-options.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import {
+  addRulesConfigOption,
+  addRulesOption,
+  loadRulesReporting,
+  type RuleSourceOptions,
+} from './rule-options.js';
 
 /** `s3-sentinel rules`: lists the loaded rules, one per line, as a table. */
 export function registerRules(program: Command): void {
-  addRulesOption(program.command('rules'))
+  addRulesConfigOption(addRulesOption(program.command('rules')))
     .description('list the loaded rules: id, severity, dedup period, threshold, enabled, log types')
     .action(async (options: RuleSourceOptions) => {
-      const { rules, problems } = await loadRulesReporting(options);
+      const loaded = await loadRulesReporting(options);
+      if (loaded === undefined) {
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      const { rules, problems } = loaded;
       const rows = [
         ['RULE', 'SEVERITY', 'DEDUP', 'THRESHOLD', 'ENABLED', 'LOG TYPES'],
         ...rules.map((rule) => [

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { ConfigError, formatIssue, loadConfig, type Config } from '../config/index.js';
+import type { Config } from '../config/index.js';
+import { loadConfigReporting } from './load-config.js';
 import type { DaemonHandle } from '../daemon.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
@@ -39,16 +40,10 @@ export function registerRun(program: Command): void {
 }
 
 async function loadRunConfig(file: string): Promise<Config | undefined> {
-  try {
-    const config = await loadConfig(file);
-    if (config.sqs) return config;
+  const config = await loadConfigReporting(file);
+  if (config?.sqs) return config;
+  if (config)
     process.stderr.write(`s3-sentinel: ${file} is not a valid config for run:\n  sqs.queueUrl: required\n`);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(
-      `s3-sentinel: ${err.origin} is not a valid config:\n${err.issues.map((i) => `  ${formatIssue(i)}\n`).join('')}`,
-    );
-  }
   process.exitCode = EXIT_USAGE;
   return undefined;
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { ConfigError, formatIssue, loadConfig, validateConfig, type Config } from '../config/index.js';
+import { validateConfig, type Config } from '../config/index.js';
+import { loadConfigReporting } from './load-config.js';
 import { ScanSourceError, type ScanCounts } from '../detect/scan.js';
 import { LocalInputError } from '../ingest/local-files.js';
 import type { SourceRef } from '../logs/event.js';
@@ -59,13 +60,8 @@ export function registerScan(program: Command): void {
       const started = performance.now();
       let config: Config | undefined;
       if (options.config !== undefined) {
-        try {
-          config = await loadConfig(options.config);
-        } catch (err) {
-          if (!(err instanceof ConfigError)) throw err;
-          process.stderr.write(
-            `s3-sentinel: ${err.origin} is not a valid config:\n${err.issues.map((i) => `  ${formatIssue(i)}\n`).join('')}`,
-          );
+        config = await loadConfigReporting(options.config);
+        if (config === undefined) {
           process.exitCode = EXIT_USAGE;
           return;
         }

@@ -7,7 +7,12 @@ import {
   type RuleFilter,
 } from '../detect/rule-tests.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
-import { addRulesOption, loadRulesReporting, type RuleSourceOptions } from './rule-options.js';
+import {
+  addRulesConfigOption,
+  addRulesOption,
+  loadRulesReporting,
+  type RuleSourceOptions,
+} from './rule-options.js';
 
 interface TestOptions extends RuleSourceOptions {
   filter: string[];
@@ -16,7 +21,7 @@ interface TestOptions extends RuleSourceOptions {
 
 /** `s3-sentinel test`: runs every rule's Tests, printed like `panther_analysis_tool test`. */
 export function registerTest(program: Command): void {
-  addRulesOption(program.command('test'))
+  addRulesConfigOption(addRulesOption(program.command('test')))
     .description("run the rules' unit tests (Tests in each rule file), like panther_analysis_tool test")
     .option(
       '--filter <key=value>',
@@ -48,7 +53,9 @@ async function runTestCommand(options: TestOptions): Promise<number> {
     process.stderr.write('s3-sentinel test: --minimum-tests needs a whole number\n');
     return EXIT_USAGE;
   }
-  const { rules, problems, notices } = await loadRulesReporting(options);
+  const loaded = await loadRulesReporting(options);
+  if (loaded === undefined) return EXIT_USAGE;
+  const { rules, problems, notices } = loaded;
   const out: string[] = [];
   let passed = 0;
   const failed: string[] = [];

@@ -57,6 +57,27 @@ describe('s3-sentinel test', () => {
     expect(listed.stdout).toMatch(/Mine\.Signal +LOW +60m +1 +signal /);
   });
 
+  it('takes rules, settings and switches from a config with --config', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 's3s-test-config-'));
+    writeFileSync(
+      join(dir, 'watched.yml'),
+      'AnalysisType: rule\nRuleID: Mine.Watched\nLogTypes: [AWS.S3ServerAccess]\nSeverity: Low\nDetection:\n  - Key: bucket\n    Condition: IsIn\n    Values: { Setting: watchedBuckets }\nTests:\n  - Name: a watched bucket\n    ExpectedResult: true\n    Log: { bucket: payroll }\n',
+    );
+    const config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      `sinks: [{ type: stdout }]\nrules:\n  builtin: false\n  paths: [${dir}]\n  settings: { watchedBuckets: [payroll] }\n`,
+    );
+    const without = await cli('test', '--no-builtin', '--rules', dir);
+    expect(without.code).toBe(1); // the setting is only in the config
+    const tested = await cli('test', '--config', config);
+    expect(tested.code).toBe(0);
+    expect(tested.stdout).toContain('Mine.Watched\n\t[PASS] a watched bucket\n');
+    const listed = await cli('rules', '-c', config);
+    expect(listed.stdout.trim().split('\n')).toHaveLength(2); // the header and Mine.Watched
+    expect((await cli('rules', '-c', join(dir, 'missing.yaml'))).code).toBe(2);
+  });
+
   it('exits 1 on a failing test or an invalid rule, and lists rules', async () => {
     const dir = mkdtempSync(join(tmpdir(), 's3s-test-cmd-'));
     writeFileSync(
