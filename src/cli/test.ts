@@ -78,10 +78,11 @@ async function runTestCommand(options: TestOptions): Promise<number> {
   }
   out.push('--------------------------');
   out.push('Test Summary');
+  // Passed and Failed count rules (a rule fails when any of its tests does); Invalid counts files.
   out.push(`\tPassed: ${passed}`);
   out.push(`\tFailed: ${failed.length}`);
-  out.push(`\tInvalid: ${new Set(problems.map((problem) => problem.file)).size}`); // files, not problems
   for (const id of failed) out.push(`\t\t${id}`);
+  out.push(`\tInvalid: ${new Set(problems.map((problem) => problem.file)).size}`);
   for (const problem of problems) out.push(`\t\t${problem.file}: ${problem.message}`);
   // Rules of kinds we do not run (Python, derived detections): listed, never failed on.
   const skipped = notices.filter((notice) => notice.skipped);

@@ -93,7 +93,7 @@ describe('s3-sentinel test', () => {
     );
     expect(failure.code).toBe(1);
     expect(failure.stdout).toContain('Mine.Wrong\n\t[FAIL] should match\n');
-    expect(failure.stdout).toMatch(/Failed: 1\n\tInvalid: 1/);
+    expect(failure.stdout).toMatch(/Failed: 1\n\t\tMine\.Wrong\n\tInvalid: 1\n\t\t.*invalid\.yml: /);
     expect(failure.stdout).toMatch(
       /invalid\.yml: Detection: a rule needs exactly one of Detection or Filename/,
     );
