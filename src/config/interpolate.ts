@@ -49,7 +49,8 @@ function interpolateString(text: string, env: Env, issues: ConfigIssue[], path: 
     const resolved = env[name];
     // An empty variable is almost always a deployment mistake (an unset secret), so it counts as missing.
     if (resolved === undefined || resolved === '') {
-      issues.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
+      const why = resolved === undefined ? 'is not set' : 'is set but empty';
+      issues.push({ path: formatPath(path), message: `environment variable ${name} ${why}` });
       return match;
     }
     return resolved;

@@ -136,7 +136,7 @@ sinks: [{ type: webhook, url: "https://\${HOST}/in?x=$\${literal}" }]`,
 
   it('treats an empty variable as missing and rejects malformed references', () => {
     expect(issuesOf('log: { level: "${LEVEL}" }', { LEVEL: '' })[0]!.message).toBe(
-      'environment variable LEVEL is not set',
+      'environment variable LEVEL is set but empty',
     );
     expect(issuesOf('log: { level: "${1BAD}" }')[0]).toEqual({
       path: 'log.level',
