@@ -62,7 +62,10 @@ export async function deliverWithRetry(options: DeliverOptions): Promise<Deliver
     if (closeSignal.aborted) return 'failed-retryable';
     const delayMs = backoffDelayMs(policy, attempt, result.retryAfterMs, options.random);
     if (attempt >= policy.maxAttempts || Date.now() - started + delayMs > policy.maxRetryMs) {
-      logger.warn(context, 'delivery retries exhausted; the alert stays pending for a later redelivery');
+      logger.warn(
+        context,
+        'delivery retries exhausted; the alert stays pending (sent again when its message comes back, or when the scan is run again)',
+      );
       return 'failed-retryable';
     }
     metrics.deliveryRetries.inc({ sink: sink.name });
