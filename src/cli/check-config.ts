@@ -15,7 +15,7 @@ import { describeNotice } from './rule-options.js';
 export function registerCheckConfig(program: Command): void {
   program
     .command('check-config')
-    .description('Validate a config file and print what it resolved (secrets masked)')
+    .description('validate a config file and the rules it names, and print what it resolved (secrets masked)')
     .requiredOption('-c, --config <file>', 'YAML config file')
     .action(async (options: { config: string }) => {
       const config = await loadConfigReporting(options.config);

@@ -10,7 +10,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 export function registerParse(program: Command): void {
   program
     .command('parse')
-    .description('Parse S3 server access logs into one JSON record per line on stdout')
+    .description('parse S3 server access logs into one JSON record per line on stdout')
     .argument('[paths...]', 'files, directories (read recursively) or - for stdin; default: stdin')
     .option(
       '--max-line-bytes <bytes>',
