@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -104,6 +105,14 @@ describe('s3-sentinel scan', () => {
       stderr: expect.stringMatching(/no-such-rules: cannot read rules: ENOENT/),
     });
     expect((failure as { stdout: string }).stdout).toMatch(/AWS\.S3\.ServerAccess\.Insecure/); // built-ins ran
+  });
+
+  it('says so when a directory holds no input', async () => {
+    const empty = join(dir, 'empty-dir');
+    await mkdir(empty);
+    const { alerts, stderr } = await scan(empty);
+    expect(alerts).toEqual([]);
+    expect(stderr).toContain(`s3-sentinel scan: no input found in ${empty}`);
   });
 
   it('exits 2 naming a path that does not exist', async () => {
