@@ -1,4 +1,4 @@
-import { getEventListeners } from 'node:events';
+import { getEventListeners, setMaxListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { InFlightMessage } from '../../../src/ingest/sqs/in-flight.js';
 import type { ReceivedMessage } from '../../../src/ingest/sqs/types.js';
@@ -8,6 +8,7 @@ const message = { messageId: 'm-1', receiptHandle: 'r-1', body: '{}', receiveCou
 describe('InFlightMessage', () => {
   it('leaves no listener on the consumer signal once disposed (no leak per message)', () => {
     const parent = new AbortController();
+    setMaxListeners(50, parent.signal); // the consumer's signal does the same; keeps the run quiet
     const entries = Array.from({ length: 50 }, () => new InFlightMessage(message, parent.signal));
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(50);
     for (const entry of entries) entry.dispose();
