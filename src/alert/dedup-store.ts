@@ -1,3 +1,11 @@
+/** Which log line a match came from, for idempotent counting (see `DedupStore.increment`). */
+export interface MatchIdentity {
+  /** The same for every read of the same line: its source object (or file) and line number. */
+  id: string;
+  /** How many distinct matches to remember per counter: the rule's Threshold. */
+  upTo: number;
+}
+
 /**
  * Counts rule matches per (rule, dedup string, event-time window).
  *
@@ -11,14 +19,19 @@ export interface DedupStore {
    * Adds one match to the counter of `key` in the window starting at `windowStartMs` and returns
    * the count after adding. `expiresAtMs` is when the counter may be forgotten (window end plus
    * slack for late events).
+   *
+   * With `match`, counting is idempotent for the first `match.upTo` matches: a match whose `id`
+   * was counted already (its log object read again after a redelivery) is not counted twice, so a
+   * Threshold is not reached early. Past `upTo` matches the count is only known to be at least
+   * that; the deduplicator passes the rule's Threshold, which is all its decision needs.
    */
-  increment(key: string, windowStartMs: number, expiresAtMs: number): Promise<number>;
+  increment(key: string, windowStartMs: number, expiresAtMs: number, match?: MatchIdentity): Promise<number>;
   /**
    * Optional: the same as `increment`, answered at once. A store that holds its counters in this
    * process implements it, and the deduplicator then decides without a promise per match (a match
    * can come from one line in ten). Must share its counters with `increment`.
    */
-  incrementSync?(key: string, windowStartMs: number, expiresAtMs: number): number;
+  incrementSync?(key: string, windowStartMs: number, expiresAtMs: number, match?: MatchIdentity): number;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

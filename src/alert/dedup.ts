@@ -22,7 +22,7 @@ import type { Metrics } from '../observe/metrics.js';
 import { alertIdFor } from './alert-id.js';
 import type { Alert } from './alert.js';
 import { buildAlert } from './build-alert.js';
-import type { DedupStore } from './dedup-store.js';
+import type { DedupStore, MatchIdentity } from './dedup-store.js';
 import { ownCopy } from '../logs/own-copy.js';
 
 export const DEFAULT_EMITTED_IDS = 100_000;
@@ -50,6 +50,20 @@ function encodeRuleId(ruleId: string): string {
   return ruleId.replaceAll('%', '%25').replaceAll(':', '%3A');
 }
 
+/**
+ * The identity of a match for a Threshold rule: its source line, the same on every read of it. A
+ * rule that opens at its first match needs none (rereads are kept from alerting twice by alert
+ * ids and the ledger), and neither does an event with no source (a rule test).
+ */
+function identityOf(match: RuleMatch): MatchIdentity | undefined {
+  const { threshold } = match.rule;
+  if (threshold <= 1 || threshold > MAX_IDEMPOTENT_THRESHOLD) return undefined;
+  const source = match.event.source;
+  if (source === undefined) return undefined;
+  const where = 'file' in source ? `file\u0000${source.file}` : `s3\u0000${source.bucket}\u0000${source.key}`;
+  return { id: `${where}\u0000${source.line}`, upTo: threshold };
+}
+
 export interface DeduplicatorOptions {
   store: DedupStore;
   metrics?: Pick<Metrics, 'alertsEmitted' | 'alertsSuppressed'>;
@@ -63,7 +77,13 @@ export interface DeduplicatorOptions {
 }
 
 /** `store.incrementSync`, when the store has one. */
-type SyncIncrement = (key: string, windowStartMs: number, expiresAtMs: number) => number;
+type SyncIncrement = NonNullable<DedupStore['incrementSync']>;
+
+/**
+ * Thresholds up to this count rereads idempotently (DedupStore.increment): a shared store keeps one
+ * short hash per counted match, and this bounds its item. Higher thresholds count every read.
+ */
+export const MAX_IDEMPOTENT_THRESHOLD = 1000;
 
 export class Deduplicator {
   private readonly emitted: LRUCache<string, true>;
@@ -92,6 +112,7 @@ export class Deduplicator {
       dedupKey(rule.id, dedupString),
       windowStartMs,
       this.expiresAt(rule, windowStartMs),
+      identityOf(match),
     );
     return this.decide(match, windowStartMs, count);
   }
@@ -111,6 +132,7 @@ export class Deduplicator {
       dedupKey(rule.id, dedupString),
       windowStartMs,
       this.expiresAt(rule, windowStartMs),
+      identityOf(match),
     );
     return this.decide(match, windowStartMs, count);
   }

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { DedupStore } from './dedup-store.js';
+import type { DedupStore, MatchIdentity } from './dedup-store.js';
 import { ownCopy } from '../logs/own-copy.js';
 
 export const DEFAULT_DEDUP_MAX_ENTRIES = 100_000;
@@ -17,21 +17,37 @@ export class MemoryDedupStore implements DedupStore {
   // A mutable box per counter: a repeat is one `get` (which also refreshes its LRU position)
   // and an increment, rather than a `get` and a `set`.
   private readonly counters: LRUCache<string, { count: number }>;
+  /**
+   * Matches counted towards a threshold not yet reached (see DedupStore.increment), as
+   * `counter slot + match id`. An LRU of its own, as large as the counters': a set per counter
+   * would let 100,000 counters hold up to a threshold of ids each. A forgotten match only counts
+   * again if its line is read again, which is the behaviour without identities.
+   */
+  private readonly counted: LRUCache<string, true>;
 
   constructor(options: { maxEntries?: number } = {}) {
-    this.counters = new LRUCache({ max: options.maxEntries ?? DEFAULT_DEDUP_MAX_ENTRIES });
+    const max = options.maxEntries ?? DEFAULT_DEDUP_MAX_ENTRIES;
+    this.counters = new LRUCache({ max });
+    this.counted = new LRUCache({ max });
   }
 
-  incrementSync(key: string, windowStartMs: number, _expiresAtMs?: number): number {
+  incrementSync(key: string, windowStartMs: number, _expiresAtMs?: number, match?: MatchIdentity): number {
     const slot = `${windowStartMs}\u0000${key}`;
-    const counter = this.counters.get(slot);
-    if (counter !== undefined) return ++counter.count;
-    this.counters.set(ownCopy(slot), { count: 1 }); // kept: must not hold on to its log line
-    return 1;
+    let counter = this.counters.get(slot);
+    if (counter === undefined) {
+      counter = { count: 0 };
+      this.counters.set(ownCopy(slot), counter); // kept: must not hold on to its log line
+    }
+    if (match !== undefined && counter.count < match.upTo) {
+      const seen = `${slot}\u0000${match.id}`;
+      if (this.counted.has(seen)) return counter.count;
+      this.counted.set(ownCopy(seen), true);
+    }
+    return ++counter.count;
   }
 
-  increment(key: string, windowStartMs: number, expiresAtMs: number): Promise<number> {
-    return Promise.resolve(this.incrementSync(key, windowStartMs, expiresAtMs));
+  increment(key: string, windowStartMs: number, expiresAtMs: number, match?: MatchIdentity): Promise<number> {
+    return Promise.resolve(this.incrementSync(key, windowStartMs, expiresAtMs, match));
   }
 
   get size(): number {
@@ -40,6 +56,7 @@ export class MemoryDedupStore implements DedupStore {
 
   close(): Promise<void> {
     this.counters.clear();
+    this.counted.clear();
     return Promise.resolve();
   }
 }

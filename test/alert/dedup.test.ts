@@ -120,6 +120,21 @@ describe('event-time dedup', () => {
     expect(dedupKey('AWS.S3.ServerAccess.Insecure', 'x')).toBe('AWS.S3.ServerAccess.Insecure:x');
   });
 
+  // After a redelivery the same object is read again: its lines must not count twice.
+  it('counts each source line once towards a Threshold, however often it is read', () => {
+    const dedup = new Deduplicator({ store: new MemoryDedupStore() });
+    const r = rule({ threshold: 3 });
+    const line = (n: number) =>
+      new ObjectEvent(
+        { bucket: 'b', time: new Date(HOUR).toISOString() },
+        { logType: 'T', source: { bucket: 'logs', key: 'obj', line: n } },
+      );
+    const read = () => [1, 2].map((n) => dedup.offerNow(describeMatch(r, line(n))));
+    expect(read()).toEqual([null, null]);
+    expect(read()).toEqual([null, null]); // the object again: still two matches, not four
+    expect(dedup.offerNow(describeMatch(r, line(3)))).not.toBeNull(); // a third line reaches 3
+  });
+
   it('uses the processing time for events without a time', async () => {
     const dedup = new Deduplicator({ store: new MemoryDedupStore(), now: () => 5 * HOUR + 1 });
     const alert = await dedup.offer(

@@ -14,6 +14,17 @@ describe('MemoryDedupStore', () => {
     expect(store.incrementSync('\uD800', 0)).toBe(2);
   });
 
+  // A log object read again after a redelivery must not bring a Threshold forward.
+  it('counts a match with an identity once, up to the threshold, then simply counts', () => {
+    const store = new MemoryDedupStore();
+    const match = (line: number) => ({ id: `file\u0000a.log\u0000${line}`, upTo: 2 });
+    expect(store.incrementSync('k', 0, 0, match(1))).toBe(1);
+    expect(store.incrementSync('k', 0, 0, match(1))).toBe(1);
+    expect(store.incrementSync('k', 0, 0, match(2))).toBe(2);
+    expect(store.incrementSync('k', 0, 0, match(2))).toBe(3); // reached: no longer tracked
+    expect(store.incrementSync('k', 60_000, 0, match(1))).toBe(1);
+  });
+
   // A dedup string is cut from its log line; V8 keeps the line alive for as long as the piece is.
   it('keeps a counter key without the line it was cut from', () => {
     setFlagsFromString('--expose_gc');
