@@ -347,7 +347,7 @@ describe('close() during deliveries', () => {
   });
 
   it('renews its delivery claim on a shared ledger while a delivery outlasts the lease', async () => {
-    const hook = await receiver(() => ({ status: 200, delayMs: 500 }));
+    const hook = await receiver(() => ({ status: 200, delayMs: 1000 }));
     const memory = new MemoryDeliveryLedger();
     const claims: number[] = [];
     const shared = {
@@ -368,7 +368,7 @@ describe('close() during deliveries', () => {
     });
     dispatchers.push(dispatcher);
     expect((await dispatcher.dispatch(makeAlert())).sinks).toEqual({ webhook: 'delivered' });
-    // The first claim, then one renewal every 100 ms of the 500 ms request; none after it.
+    // The first claim, then one renewal every 100 ms of the 1 s request; none after it.
     expect(claims.length).toBeGreaterThanOrEqual(4);
     const after = claims.length;
     await sleep(300);
@@ -376,21 +376,54 @@ describe('close() during deliveries', () => {
   });
 
   it('gives up at once on alerts still waiting for a paced lane', async () => {
-    const slack = await receiver(() => ({ status: 200, body: 'ok', delayMs: 300 }));
+    const slack = await receiver(() => ({ status: 200, body: 'ok', delayMs: 3000 }));
     const { dispatcher } = setup([
       { type: 'slack', webhookUrl: `${slack.url}${SLACK_PATH}`, minIntervalMs: 1000, maxAlertsPerMessage: 1 },
     ]);
-    const outcomes = Promise.all(
-      Array.from({ length: 6 }, (_, i) => dispatcher.dispatch(makeAlert({ alertId: `paced-${i}` }))),
+    let firstDone = false;
+    const first = dispatcher.dispatch(makeAlert({ alertId: 'paced-0' })).finally(() => (firstDone = true));
+    const waiting = Array.from({ length: 5 }, (_, i) =>
+      dispatcher.dispatch(makeAlert({ alertId: `paced-${i + 1}` })),
     );
     while (slack.requests.length === 0) await sleep(10);
-    const closing = Date.now();
-    await dispatcher.close();
-    // One batch a second: waiting the queue out would take five more seconds.
-    expect(Date.now() - closing).toBeLessThan(900);
-    const results = (await outcomes).map((outcome) => outcome.sinks.slack);
-    expect(results).toEqual(['delivered', ...Array<string>(5).fill('failed-retryable')]);
+    const closing = dispatcher.close();
+    // The five behind the first settle while its request is still being answered: they do not
+    // wait out the queue (one batch a second) first.
+    const abandoned = (await Promise.all(waiting)).map((outcome) => outcome.sinks.slack);
+    expect(firstDone).toBe(false);
+    expect(abandoned).toEqual(Array<string>(5).fill('failed-retryable'));
+    await closing;
+    expect((await first).sinks).toEqual({ slack: 'delivered' });
     expect(slack.requests).toHaveLength(1);
+  });
+
+  // A renewal sent just before the delivery ends must not land after the release and take the
+  // claim back for a whole lease.
+  it('lets a renewal under way land before it gives the claim back', async () => {
+    const hook = await receiver(() => ({ status: 400, delayMs: 80 }));
+    const claims = new Map<string, string>();
+    const shared = {
+      get: async () => undefined,
+      record: async () => undefined,
+      close: async () => undefined,
+      claim: async (alertId: string, _sink: string, holder: string) => {
+        await sleep(60); // the conditional write lands a little after it is sent
+        claims.set(alertId, holder);
+        return 'claimed' as const;
+      },
+      release: async (alertId: string) => void claims.delete(alertId),
+    };
+    const dispatcher = new Dispatcher({
+      sinks: createSinks(SinksSchema.parse([{ type: 'webhook', url: `${hook.url}${WEBHOOK_PATH}` }])),
+      ledger: shared,
+      metrics: createMetrics(),
+      logger: capturingLogger().logger,
+      claimLeaseMs: 100, // renewed every 50 ms, so one is always under way
+    });
+    dispatchers.push(dispatcher);
+    expect((await dispatcher.dispatch(makeAlert())).sinks).toEqual({ webhook: 'failed-permanent' });
+    await sleep(100);
+    expect(claims.size).toBe(0);
   });
 });
 

@@ -194,7 +194,9 @@ export class Dispatcher {
 
     const lane = this.#lanes.get(sink.name) as SinkLane;
     const stopRenewing = claim === 'claimed' ? this.#renewClaim(sink, alert) : undefined;
-    const result = await lane.submit(alert).finally(stopRenewing);
+    const result = await lane.submit(alert);
+    // A renewal still on its way must land before the record or release below, not after it.
+    await stopRenewing?.();
     if (result === 'failed-permanent') this.#refused.set(key, true);
     if (result === 'delivered') {
       await this.#ledger.record(alert.alertId, sink.name, result).catch((err: unknown) => {
@@ -212,20 +214,25 @@ export class Dispatcher {
   /**
    * Renews a claim at half its lease until the returned function is called: a delivery may wait in
    * a backed-up lane and retry for longer than one lease, and another replica must not take the
-   * alert over meanwhile. A renewal that fails is logged; the delivery goes on either way.
+   * alert over meanwhile. The returned function stops the renewals and resolves once the last one
+   * sent has landed. A renewal that fails is logged; the delivery goes on either way.
    */
-  #renewClaim(sink: Sink, alert: Alert): () => void {
+  #renewClaim(sink: Sink, alert: Alert): () => Promise<void> {
+    let last: Promise<void> = Promise.resolve();
     const timer = setInterval(() => {
-      void this.#claim(sink, alert).then((claim) => {
-        if (claim === 'claimed' || claim === 'unclaimed') return;
+      last = this.#claim(sink, alert).then((claim) => {
+        if (claim !== 'busy') return;
         this.#logger.warn(
-          { sink: sink.name, alertId: alert.alertId, claim },
+          { sink: sink.name, alertId: alert.alertId },
           'delivery claim lapsed while delivering; another replica may send this alert too',
         );
       });
     }, this.#claimLeaseMs / 2);
     timer.unref();
-    return () => clearInterval(timer);
+    return () => {
+      clearInterval(timer);
+      return last;
+    };
   }
 
   /** A claim on a shared ledger; `unclaimed` when the ledger takes none or cannot be reached. */

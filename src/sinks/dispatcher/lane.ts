@@ -104,6 +104,10 @@ export class SinkLane {
         this.#pending.unshift(...batch.map((item) => ({ ...item, solo: true })));
         this.#solos += batch.length;
         this.#schedule();
+      } else if (result === 'failed-permanent' && batch.length > 1 && !open) {
+        // Closed before the digest could be split: which alert was at fault is unknown, and an
+        // abandoned alert ends retryable (close()'s contract), never refused for good.
+        for (const item of batch) item.resolve('failed-retryable');
       } else {
         for (const item of batch) item.resolve(result);
       }
