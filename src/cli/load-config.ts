@@ -1,12 +1,28 @@
-import { ConfigError, formatIssue, loadConfig, type Config } from '../config/index.js';
+import {
+  ConfigError,
+  formatIssue,
+  loadConfig,
+  loadRulesConfig,
+  type Config,
+  type RulesConfig,
+} from '../config/index.js';
 
 /**
  * Loads a config for a command. A config that is not valid is reported on stderr with every
  * problem and its path, and gives `undefined`: the command then exits 2.
  */
-export async function loadConfigReporting(file: string): Promise<Config | undefined> {
+export function loadConfigReporting(file: string): Promise<Config | undefined> {
+  return reportingErrors(() => loadConfig(file));
+}
+
+/** Only the config's `rules` section (for `test` and `rules`), reported the same way. */
+export function loadRulesConfigReporting(file: string): Promise<RulesConfig | undefined> {
+  return reportingErrors(() => loadRulesConfig(file));
+}
+
+async function reportingErrors<T>(load: () => Promise<T>): Promise<T | undefined> {
   try {
-    return await loadConfig(file);
+    return await load();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(

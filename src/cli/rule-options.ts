@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfiguredRules } from '../detect/configured-rules.js';
 import { loadRules, type LoadedRules, type RuleNotice } from '../detect/loader.js';
-import { loadConfigReporting } from './load-config.js';
+import { loadRulesConfigReporting } from './load-config.js';
 
 /** What `--rules`, `--no-builtin` and (for test and rules) `--config` give a command's action. */
 export interface RuleSourceOptions {
@@ -27,7 +27,7 @@ export function addRulesOption(command: Command): Command {
 export function addRulesConfigOption(command: Command): Command {
   return command.option(
     '-c, --config <file>',
-    "take the config's rules section: paths, enabled, disabled and settings",
+    "take the config's rules section (paths, enabled, disabled, settings); its other sections are not read",
   );
 }
 
@@ -43,10 +43,9 @@ export async function loadRulesReporting({
 }: RuleSourceOptions): Promise<LoadedRules | undefined> {
   let loaded: LoadedRules;
   if (configFile !== undefined) {
-    const config = await loadConfigReporting(configFile);
-    if (config === undefined) return undefined;
-    const rules = builtin ? config.rules : { ...config.rules, builtin: false };
-    loaded = await loadConfiguredRules(rules, paths);
+    const rulesConfig = await loadRulesConfigReporting(configFile);
+    if (rulesConfig === undefined) return undefined;
+    loaded = await loadConfiguredRules(builtin ? rulesConfig : { ...rulesConfig, builtin: false }, paths);
   } else {
     loaded = await loadRules({ paths, builtin });
   }

@@ -1,4 +1,4 @@
-export { loadConfig, parseConfig, validateConfig, type LoadOptions } from './load.js';
+export { loadConfig, loadRulesConfig, parseConfig, validateConfig, type LoadOptions } from './load.js';
 export { ConfigError, formatIssue, type ConfigIssue } from './errors.js';
 export { maskConfig, maskUrl } from './mask.js';
 export type {

@@ -3,7 +3,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, formatPath, yamlErrorSummary, type ConfigIssue } from './errors.js';
 import { interpolateEnv, type Env } from './interpolate.js';
-import { ConfigSchema, type Config } from './schema.js';
+import { ConfigSchema, type Config, type RulesConfig } from './schema.js';
 
 export interface LoadOptions {
   /** Where `${VAR}` values come from; `process.env` by default. */
@@ -12,19 +12,36 @@ export interface LoadOptions {
 
 /** Reads, interpolates and validates a YAML config file. Throws ConfigError listing every problem. */
 export async function loadConfig(file: string, options: LoadOptions = {}): Promise<Config> {
-  let text: string;
+  return parseConfig(await readConfigFile(file), { ...options, origin: file });
+}
+
+/**
+ * Only the `rules` section of a config file, interpolated and validated on its own: what `test`
+ * and `rules` need, without the sinks' secrets (a CI job that tests rules holds none).
+ */
+export async function loadRulesConfig(file: string, options: LoadOptions = {}): Promise<RulesConfig> {
+  const raw = readSections(await readConfigFile(file), file);
+  const issues: ConfigIssue[] = [];
+  const rules = interpolateEnv(raw.rules ?? {}, options.env ?? process.env, issues, ['rules']);
+  if (issues.length > 0) throw new ConfigError(file, issues);
+  const result = RulesOnlySchema.safeParse({ rules });
+  if (!result.success) throw new ConfigError(file, result.error.issues.flatMap(toConfigIssues));
+  return deepFreeze(result.data.rules);
+}
+
+const RulesOnlySchema = ConfigSchema.pick({ rules: true });
+
+async function readConfigFile(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new ConfigError(file, [{ path: '', message: `cannot read the file (${reason})` }]);
   }
-  return parseConfig(text, { ...options, origin: file });
 }
 
-/** Parses a YAML config from text; `origin` names it in errors. The result is deeply frozen. */
-export function parseConfig(text: string, options: LoadOptions & { origin?: string } = {}): Config {
-  const origin = options.origin ?? '<inline>';
+/** The YAML text as a mapping of sections, not yet interpolated or validated. */
+function readSections(text: string, origin: string): Record<string, unknown> {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -38,6 +55,13 @@ export function parseConfig(text: string, options: LoadOptions & { origin?: stri
       { path: '', message: 'expected a mapping of sections (sqs, s3, rules, …)' },
     ]);
   }
+  return raw as Record<string, unknown>;
+}
+
+/** Parses a YAML config from text; `origin` names it in errors. The result is deeply frozen. */
+export function parseConfig(text: string, options: LoadOptions & { origin?: string } = {}): Config {
+  const origin = options.origin ?? '<inline>';
+  const raw = readSections(text, origin);
   const envIssues: ConfigIssue[] = [];
   const interpolated = interpolateEnv(raw, options.env ?? process.env, envIssues);
   if (envIssues.length === 0) return validateConfig(interpolated, origin);
