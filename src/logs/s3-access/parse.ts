@@ -230,18 +230,31 @@ function parse(
       lastQuote = at;
     }
     if (lastQuote <= referrerStart) return WHY.referrerUserAgent;
-    // Both quoted: the last quote closes the user agent, and the referrer ends at the first `" "`.
-    // (A referrer containing `" "` would lend part of itself to the user agent; both are client
-    // text, and browsers percent-encode quotes in URLs, so the user agent is the one to trust less.)
-    extraStart = split > 0 && split + 3 <= lastQuote ? readTail(line, lastQuote + 1, offsets) : BAD_TAIL;
-    if (extraStart !== BAD_TAIL) {
-      setField(offsets, F.referrer, referrerStart + 1, split);
-      setField(offsets, F.useragent, split + 3, lastQuote);
-    } else if (line.charCodeAt(lastQuote + 1) === SPACE && line.charCodeAt(lastQuote + 2) === DASH) {
-      // Quoted referrer, user agent written as a bare `-`: the last quote closes the referrer.
-      extraStart = readTail(line, lastQuote + 3, offsets);
-      setField(offsets, F.referrer, referrerStart + 1, lastQuote);
-      setField(offsets, F.useragent, lastQuote + 2, lastQuote + 3);
+    // Two readings: both quoted (the last quote closes the user agent, and the referrer ends at
+    // the first `" "`), or a quoted referrer before a bare `-` user agent (the last quote closes the
+    // referrer). A referrer containing `" "` can make both fit; the tail's shapes decide. First
+    // with the pairing rule — AWS writes cipher suite and TLS version together or neither — which
+    // tells a tail read one field off (a host header shaped like `TLSv1` in the TLS slot) from the
+    // real one; then without it, so that a line breaking only that rule still reads. (A referrer
+    // holding `" "` may still lend part of itself to the user agent; both are client text, and
+    // browsers percent-encode quotes in URLs, so the user agent is the one to trust less.)
+    const bothQuoted = split > 0 && split + 3 <= lastQuote;
+    const bareUserAgent = line.charCodeAt(lastQuote + 1) === SPACE && line.charCodeAt(lastQuote + 2) === DASH;
+    extraStart = BAD_TAIL;
+    for (let pairing = 1; pairing >= 0 && extraStart === BAD_TAIL; pairing--) {
+      if (bothQuoted) {
+        extraStart = readTail(line, lastQuote + 1, offsets, pairing === 1);
+        if (extraStart !== BAD_TAIL) {
+          setField(offsets, F.referrer, referrerStart + 1, split);
+          setField(offsets, F.useragent, split + 3, lastQuote);
+          break;
+        }
+      }
+      if (bareUserAgent) {
+        extraStart = readTail(line, lastQuote + 3, offsets, pairing === 1);
+        setField(offsets, F.referrer, referrerStart + 1, lastQuote);
+        setField(offsets, F.useragent, lastQuote + 2, lastQuote + 3);
+      }
     }
   }
   if (extraStart === BAD_TAIL) return WHY.tail;
@@ -316,7 +329,7 @@ function numberEnd(line: string, start: number): number {
  * wrong guess about the quotes is detected. A line cut after its user agent is not read as one with
  * an empty tail: every plain-HTTP check would fire on it.
  */
-function readTail(line: string, after: number, offsets: number[]): number {
+function readTail(line: string, after: number, offsets: number[], pairing = false): number {
   const length = line.length;
   if (line.charCodeAt(after) !== SPACE) return BAD_TAIL;
   let start = after + 1;
@@ -327,7 +340,7 @@ function readTail(line: string, after: number, offsets: number[]): number {
     setField(offsets, FIRST_TAIL_FIELD + i, start, end);
     if (end === length) {
       if (i + 1 < MIN_TAIL_FIELDS) return BAD_TAIL;
-      return checkTailShapes(line, offsets, i + 1) ? noMoreTailFields(offsets, i + 1) : BAD_TAIL;
+      return checkTailShapes(line, offsets, i + 1, pairing) ? noMoreTailFields(offsets, i + 1) : BAD_TAIL;
     }
     start = end + 1;
   }
@@ -335,7 +348,7 @@ function readTail(line: string, after: number, offsets: number[]): number {
   if (start >= length || line.charCodeAt(length - 1) === SPACE || line.indexOf('  ', start) >= 0) {
     return BAD_TAIL;
   }
-  return checkTailShapes(line, offsets, TAIL_FIELD_COUNT) ? start : BAD_TAIL;
+  return checkTailShapes(line, offsets, TAIL_FIELD_COUNT, pairing) ? start : BAD_TAIL;
 }
 
 /** Marks the tail fields from `count` on as absent (an old, short line); returns NO_EXTRA_FIELDS. */
@@ -352,7 +365,7 @@ function noMoreTailFields(offsets: number[], count: number): number {
  * neighbour has the shape of the slot: host ids and cipher suites hold digits or `=`, host headers
  * dots, and a cipher suite is never a signature version or a letters-only authentication type.
  */
-function checkTailShapes(line: string, offsets: readonly number[], count: number): boolean {
+function checkTailShapes(line: string, offsets: readonly number[], count: number, pairing: boolean): boolean {
   // Plain index arithmetic, no closures or tuples: this runs for every line.
   let s = offsets[F.signatureversion * 2]!;
   let e = offsets[F.signatureversion * 2 + 1]!;
@@ -363,9 +376,12 @@ function checkTailShapes(line: string, offsets: readonly number[], count: number
   s = offsets[F.ciphersuite * 2]!;
   e = offsets[F.ciphersuite * 2 + 1]!;
   if (isSignatureVersion(line, s, e) || isAuthenticationType(line, s, e)) return false;
+  const plainCipher = isDash(line, s, e);
   s = offsets[F.tlsVersion * 2]!;
   e = offsets[F.tlsVersion * 2 + 1]!;
-  if (!isTlsVersion(line, s, e) && !isDash(line, s, e)) return false;
+  const plainTls = isDash(line, s, e);
+  if (!plainTls && !isTlsVersion(line, s, e)) return false;
+  if (pairing && plainCipher !== plainTls) return false;
   if (count > F.accesspointarn - FIRST_TAIL_FIELD) {
     s = offsets[F.accesspointarn * 2]!;
     e = offsets[F.accesspointarn * 2 + 1]!;
@@ -419,10 +435,11 @@ function isAuthenticationType(line: string, start: number, end: number): boolean
   return true;
 }
 
-/** An AWS region code: lower-case words joined by `-`, ending in a number (`us-gov-west-1`). */
+/** An AWS region code: lower-case words joined by `-`, ending in a number (`ap-southeast-10`). */
 function isRegion(line: string, start: number, end: number): boolean {
-  if (end - start < 4 || !isDigit(line.charCodeAt(end - 1)) || line.charCodeAt(end - 2) !== DASH)
-    return false;
+  let digits = end;
+  while (digits > start && isDigit(line.charCodeAt(digits - 1))) digits--;
+  if (digits === end || digits - start < 3 || line.charCodeAt(digits - 1) !== DASH) return false;
   for (let i = start; i < end; i++) {
     const c = line.charCodeAt(i);
     if (!((c >= 0x61 && c <= 0x7a) || isDigit(c) || c === DASH)) return false;

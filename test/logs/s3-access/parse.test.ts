@@ -272,6 +272,20 @@ describe('the hazards of real lines', () => {
     ]);
   });
 
+  // With the host id `-`, the both-quoted reading of `"" ""` fits a tail one field off and takes a
+  // host header shaped like a TLS version for the TLS version.
+  it('…and cipher suite and TLS version are written together, or neither', () => {
+    const record = parsed(
+      line({ referrer: '"" ""', userAgent: '-', tail: '- - - - AuthHeader TLSv1 - - - us-east-1' }),
+    );
+    expect(record.get('referrer')).toBe('" "');
+    expect(record.get('useragent')).toBeNull();
+    expect(record.get('authenticationtype')).toBe('AuthHeader');
+    expect(record.get('hostheader')).toBe('TLSv1');
+    expect(record.get('tlsversion')).toBeNull();
+    expect(record.get('sourceregion')).toBe('us-east-1');
+  });
+
   it('reads signature versions, authentication types and TLS versions AWS may add later', () => {
     const tail = TLS_TAIL.replace('SigV4', 'SigV4A')
       .replace('AuthHeader', 'PresignedPost')
@@ -281,6 +295,12 @@ describe('the hazards of real lines', () => {
     expect(record.get('authenticationtype')).toBe('PresignedPost');
     expect(record.get('tlsversion')).toBe('TLSv2');
     expect(record.get('ciphersuite')).toBe('ECDHE-RSA-AES128-GCM-SHA256');
+  });
+
+  it('reads source regions numbered above 9', () => {
+    expect(
+      parsed(line({ tail: TLS_TAIL.replace(/us-east-1$/, 'ap-southeast-10') })).get('sourceregion'),
+    ).toBe('ap-southeast-10');
   });
 
   it('drops the CR of a CRLF line ending', () => {
