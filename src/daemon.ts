@@ -217,7 +217,12 @@ async function start(
     return stopping;
   };
   logger.info(
-    { queueUrl: sqsConfig.queueUrl, port, rules: rules.filter((r) => r.enabled).length, sinks: sinks.length },
+    {
+      queueUrl: sqsConfig.queueUrl,
+      port,
+      rules: rules.filter((r) => r.enabled && r.createAlert).length,
+      sinks: sinks.length,
+    },
     's3-sentinel daemon started',
   );
   return { stop, done, ready, port };
@@ -236,7 +241,8 @@ async function loadDaemonRules(config: Config, logger: Logger): Promise<Compiled
     logger.error({ file: problem.file, problem: problem.message }, 'invalid rule skipped');
   for (const notice of notices)
     logger.warn({ file: notice.file, notice: notice.message }, notice.skipped ? 'rule skipped' : 'rule note');
-  if (!rules.some((rule) => rule.enabled)) {
+  // Signals (CreateAlert: false) never run: a config of only those would detect nothing.
+  if (!rules.some((rule) => rule.enabled && rule.createAlert)) {
     const why = problems.length > 0 ? ` (${problems.length} rule problems)` : '';
     throw new DaemonStartError(
       'config',

@@ -140,7 +140,6 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
   }
 }
 
-/** Counts dispatch outcomes per sink. */
 /** A resource the scan's config names cannot be used (the DynamoDB table of the delivery ledger). */
 export class ScanSetupError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -149,6 +148,7 @@ export class ScanSetupError extends Error {
   }
 }
 
+/** Counts dispatch outcomes per sink. */
 export class DeliveryTally {
   readonly #bySink = new Map<string, SinkTally>();
 

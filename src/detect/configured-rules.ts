@@ -1,6 +1,6 @@
 import type { RulesConfig } from '../config/index.js';
 import { S3_ACCESS_LOG_TYPE } from '../logs/s3-access/index.js';
-import { builtinRulesDir, loadRules, type LoadedRules, type RuleProblem } from './loader.js';
+import { loadRules, type LoadedRules, type RuleProblem } from './loader.js';
 
 export interface ConfiguredRules extends LoadedRules {
   /**
@@ -30,12 +30,7 @@ export async function loadConfiguredRules(
     settings: config.settings,
     willRun: (id, enabledInFile) => !off.has(id) && (enabledInFile || on.has(id)),
   });
-  const roots = new Set([
-    ...(config.builtin === false ? [] : [builtinRulesDir()]),
-    ...config.paths,
-    ...extraPaths,
-  ]);
-  const configProblems = loaded.problems.filter((problem) => roots.has(problem.file));
+  const configProblems = loaded.problems.filter((problem) => problem.unreadable);
   const problems: RuleProblem[] = [...loaded.problems];
   const ids = new Set(loaded.rules.map((rule) => rule.id));
   for (const [list, key] of [

@@ -43,6 +43,8 @@ export interface RuleProblem {
   file: string;
   /** `Key.path: what is wrong`. */
   message: string;
+  /** Set when `file` is a rules path (directory or file) that could not be read at all. */
+  unreadable?: true;
 }
 
 /** Not a mistake, but worth saying: a rule skipped by design, or a built-in rule replaced. */
@@ -160,14 +162,16 @@ async function loadFile(
   if ('BaseDetection' in document) {
     return { problems: [], skipped: 'derived detections (BaseDetection) are not supported; skipped' };
   }
-  const parsed = ruleFileSchema.safeParse(document);
-  if (!parsed.success) return { problems: describeIssues(parsed.error) };
-  if (parsed.data.Filename !== undefined && /\.py$/i.test(parsed.data.Filename)) {
+  // Before validation: a Python rule is skipped whatever else its file holds.
+  const filename = (document as Record<string, unknown>).Filename;
+  if (typeof filename === 'string' && /\.py$/i.test(filename)) {
     return {
       problems: [],
       skipped: 'Python rules are not supported; skipped (port it to TypeScript or JavaScript: docs/rules.md)',
     };
   }
+  const parsed = ruleFileSchema.safeParse(document);
+  if (!parsed.success) return { problems: describeIssues(parsed.error) };
   try {
     return { rule: await compileRuleFile(file, parsed.data, settings, willRun), problems: [] };
   } catch (err) {
@@ -194,6 +198,7 @@ export async function loadRules(options: LoadRulesOptions = {}): Promise<LoadedR
       problems.push({
         file: root,
         message: `cannot read rules: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        unreadable: true,
       });
       continue;
     }

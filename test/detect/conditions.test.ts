@@ -241,6 +241,13 @@ describe('list comprehensions and multi-key expressions', () => {
     expect(check({ Condition: 'Equals', Values: [{ Key: 'high' }, { Key: 'missing' }] })).toBe(false);
     // A negative form is the exact negation of its positive form here too.
     expect(check({ Condition: 'DoesNotEqual', Values: [{ Key: 'high' }, { Key: 'missing' }] })).toBe(true);
+    // A null field (a live `-`) is missing too, so a rule behaves alike in its tests and live.
+    expect(check({ Condition: 'DoesNotEqual', Values: [{ Key: 'high' }, { Key: 'ciphersuite' }] })).toBe(
+      true,
+    );
+    expect(check({ Condition: 'Equals', Values: [{ Key: 'ciphersuite' }, { Key: 'ciphersuite' }] })).toBe(
+      false,
+    );
   });
 });
 

@@ -59,6 +59,21 @@ describe('loadConfiguredRules', () => {
     ]);
   });
 
+  // An invalid rule file is skipped and logged; only an unreadable path or a wrong id stops `run`.
+  it('counts an invalid rule file as a rule problem, not a config problem, however it is named', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 's3s-invalid-'));
+    writeFileSync(join(dir, 'bad.yml'), 'AnalysisType: rule\nRuleID: Bad\nLogTypes: [AWS.S3ServerAccess]\n');
+    for (const paths of [[dir], [join(dir, 'bad.yml')]]) {
+      const { problems, configProblems } = await loadConfiguredRules({ ...base, builtin: false, paths });
+      expect(problems.map((p) => p.message)).toEqual([
+        'Severity: is required (one of Info, Low, Medium, High, Critical)',
+      ]);
+      expect(configProblems).toEqual([]);
+    }
+    const missing = await loadConfiguredRules({ ...base, builtin: false, paths: [join(dir, 'nope')] });
+    expect(missing.configProblems.map((p) => p.message)).toEqual(['cannot read rules: ENOENT']);
+  });
+
   it('loads nothing built in when builtin is false', async () => {
     const { rules } = await loadConfiguredRules({ ...base, builtin: false });
     expect(rules).toEqual([]);

@@ -125,7 +125,9 @@ describe('invalid rules', () => {
 
   it('reports a missing rules directory', async () => {
     const { problems } = await loadRules({ builtin: false, paths: ['/nonexistent/rules'] });
-    expect(problems).toEqual([{ file: '/nonexistent/rules', message: 'cannot read rules: ENOENT' }]);
+    expect(problems).toEqual([
+      { file: '/nonexistent/rules', message: 'cannot read rules: ENOENT', unreadable: true },
+    ]);
   });
 });
 

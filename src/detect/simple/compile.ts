@@ -212,12 +212,13 @@ function compileMultiKey(node: Record<string, unknown>, where: string): Predicat
   const right = compileKey(values[1] as Record<string, unknown>, `${where}.Values[1]`);
   if (!left || !right)
     throw new RuleSyntaxError(`${where}.Values`, 'each entry needs Key, DeepKey or KeyPath');
-  // With no right-hand value to compare (missing, or not comparable this way, such as an object)
-  // the positive form is false, and a negative form, its exact negation, true.
+  // With no right-hand value to compare (missing or null — a live `-` field is null where a test
+  // log leaves the field out — or not comparable this way, such as an object) the positive form is
+  // false, and a negative form, its exact negation, true.
   const noComparison = spec.negative === true;
   return (source) => {
     const expected = right.read(source);
-    if (expected === undefined) return noComparison;
+    if (expected === undefined || expected === null) return noComparison;
     try {
       return spec.build(spec.operand === 'values' && !Array.isArray(expected) ? [expected] : expected)(
         left.read(source),
