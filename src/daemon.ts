@@ -25,6 +25,7 @@ import { MemoryDedupStore } from './alert/memory-dedup-store.js';
 import type { Config, SqsConfig } from './config/index.js';
 import { RuleEngine } from './detect/engine.js';
 import { loadConfiguredRules } from './detect/configured-rules.js';
+import { noticesByKind } from './detect/loader.js';
 import type { CompiledRule } from './detect/rule.js';
 import { RuleErrorLog } from './detect/rule-errors.js';
 import { AWS_API_TIMEOUTS } from './ingest/aws-timeouts.js';
@@ -239,8 +240,13 @@ async function loadDaemonRules(config: Config, logger: Logger): Promise<Compiled
   }
   for (const problem of problems)
     logger.error({ file: problem.file, problem: problem.message }, 'invalid rule skipped');
-  for (const notice of notices)
-    logger.warn({ file: notice.file, notice: notice.message }, notice.skipped ? 'rule skipped' : 'rule note');
+  // One line per kind: a checkout of panther-analysis would otherwise log hundreds.
+  for (const [kind, group] of noticesByKind(notices)) {
+    logger.warn(
+      { kind, count: group.length, example: group[0]!.message, files: group.slice(0, 10).map((n) => n.file) },
+      group[0]!.skipped ? 'rules skipped' : 'rule notes',
+    );
+  }
   // Signals (CreateAlert: false) never run: a config of only those would detect nothing.
   if (!rules.some((rule) => rule.enabled && rule.createAlert)) {
     const why = problems.length > 0 ? ` (${problems.length} rule problems)` : '';

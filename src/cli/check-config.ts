@@ -4,7 +4,7 @@ import { maskConfig } from '../config/index.js';
 import { loadConfiguredRules } from '../detect/configured-rules.js';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { loadConfigReporting } from './load-config.js';
-import { describeNotice } from './rule-options.js';
+import { printNotices } from './rule-options.js';
 
 /**
  * `s3-sentinel check-config --config FILE`: validates a config and the rules it names (paths,
@@ -24,7 +24,7 @@ export function registerCheckConfig(program: Command): void {
         return;
       }
       const { rules, problems, notices } = await loadConfiguredRules(config.rules);
-      for (const notice of notices) process.stderr.write(`${describeNotice(notice)}\n`);
+      printNotices(notices);
       if (problems.length > 0) {
         process.stderr.write(
           `s3-sentinel: ${options.config}: the rules it names have problems:\n${problems.map((p) => `  ${p.file}: ${p.message}\n`).join('')}`,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfiguredRules } from '../detect/configured-rules.js';
-import { loadRules, type LoadedRules, type RuleNotice } from '../detect/loader.js';
+import { loadRules, noticesByKind, type LoadedRules, type RuleNotice } from '../detect/loader.js';
 import { loadRulesConfigReporting } from './load-config.js';
 
 /** What `--rules`, `--no-builtin` and (for test and rules) `--config` give a command's action. */
@@ -51,11 +51,28 @@ export async function loadRulesReporting({
   }
   for (const problem of loaded.problems)
     process.stderr.write(`invalid rule: ${problem.file}: ${problem.message}\n`);
-  for (const notice of loaded.notices) process.stderr.write(`${describeNotice(notice)}\n`);
+  printNotices(loaded.notices);
   return loaded;
 }
 
-/** `skipped rule: FILE: why` or `note: FILE: what`, as the CLI prints rule notices. */
-export function describeNotice(notice: RuleNotice): string {
-  return `${notice.skipped ? 'skipped rule' : 'note'}: ${notice.file}: ${notice.message}`;
+/** Notices shown per kind before the rest are only counted. */
+const NOTICES_SHOWN_PER_KIND = 5;
+
+/**
+ * Prints rule notices on stderr, `skipped rule: FILE: why` or `note: FILE: what`: the first few of
+ * each kind, then how many more — a panther-analysis checkout holds hundreds of Python rules.
+ */
+export function printNotices(notices: readonly RuleNotice[]): void {
+  for (const group of noticesByKind(notices).values()) {
+    for (const notice of group.slice(0, NOTICES_SHOWN_PER_KIND)) {
+      process.stderr.write(
+        `${notice.skipped ? 'skipped rule' : 'note'}: ${notice.file}: ${notice.message}\n`,
+      );
+    }
+    const more = group.length - NOTICES_SHOWN_PER_KIND;
+    if (more > 0) {
+      const what = group[0]!.skipped ? 'rules skipped' : 'notes';
+      process.stderr.write(`… and ${more} more ${what} like these (${group[0]!.kind})\n`);
+    }
+  }
 }

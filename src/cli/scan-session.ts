@@ -52,8 +52,8 @@ export interface ScanSessionOptions {
   /** Environment for the S3 region fallback (AWS_REGION, AWS_DEFAULT_REGION). */
   env?: NodeJS.ProcessEnv;
   onRuleProblem?: (problem: RuleProblem) => void;
-  /** A rule skipped by design (Python) or a built-in rule replaced by a `--rules` one. */
-  onRuleNotice?: (notice: RuleNotice) => void;
+  /** Rules skipped by design (Python), built-in rules replaced by `--rules` ones, and the like. */
+  onRuleNotices?: (notices: RuleNotice[]) => void;
   onParseError?: ScanOptions['onParseError'];
   onTooLong?: ScanOptions['onTooLong'];
   onInputError?: ScanOptions['onInputError'];
@@ -85,7 +85,7 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
   const { logger } = options;
   const { rules, problems, notices } = await loadConfiguredRules(config.rules, options.rulePaths ?? []);
   for (const problem of problems) options.onRuleProblem?.(problem);
-  for (const notice of notices) options.onRuleNotice?.(notice);
+  if (notices.length > 0) options.onRuleNotices?.(notices);
 
   const closers: Array<() => unknown> = [];
   try {

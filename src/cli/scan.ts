@@ -6,7 +6,7 @@ import { LocalInputError } from '../ingest/local-files.js';
 import type { SourceRef } from '../logs/event.js';
 import { createLogger } from '../observe/logger.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
-import { addRulesOption, describeNotice, type RuleSourceOptions } from './rule-options.js';
+import { addRulesOption, printNotices, type RuleSourceOptions } from './rule-options.js';
 import { runScan, ScanSetupError, type SinkTally } from './scan-session.js';
 
 /** Parse errors printed one by one before the rest are only counted. */
@@ -86,7 +86,7 @@ export function registerScan(program: Command): void {
           logger,
           onRuleProblem: (problem) =>
             process.stderr.write(`invalid rule: ${problem.file}: ${problem.message}\n`),
-          onRuleNotice: (notice) => process.stderr.write(`${describeNotice(notice)}\n`),
+          onRuleNotices: printNotices,
           onParseError: (error, source) => {
             if (reported++ < MAX_REPORTED_PARSE_ERRORS) {
               process.stderr.write(`${where(source)}:${source.line}: ${error.message}\n`);

@@ -59,6 +59,7 @@ export async function loadConfiguredRules(
       file: rule.file,
       message: `"${rule.id}" never runs: its LogTypes (${rule.logTypes.join(', ')}) name no log type s3-sentinel reads (${S3_ACCESS_LOG_TYPE})`,
       skipped: false,
+      kind: 'log-type-not-read',
     });
   }
   return { rules, problems, notices, configProblems };

@@ -53,6 +53,19 @@ export interface RuleNotice {
   message: string;
   /** True when the file's rule was not loaded (it is counted as skipped). */
   skipped: boolean;
+  /** What the notice is about, for grouping: a checkout of panther-analysis gives hundreds. */
+  kind: 'python' | 'derived' | 'replaces-builtin' | 'log-type-not-read';
+}
+
+/** Notices by kind, in order of first appearance (`Map.groupBy` needs Node 21). */
+export function noticesByKind(notices: readonly RuleNotice[]): Map<RuleNotice['kind'], RuleNotice[]> {
+  const groups = new Map<RuleNotice['kind'], RuleNotice[]>();
+  for (const notice of notices) {
+    const group = groups.get(notice.kind);
+    if (group) group.push(notice);
+    else groups.set(notice.kind, [notice]);
+  }
+  return groups;
 }
 
 export interface LoadedRules {
@@ -137,7 +150,7 @@ interface LoadedFile {
   rule?: CompiledRule;
   problems: string[];
   /** Why a rule file was skipped by design. */
-  skipped?: string;
+  skipped?: { kind: RuleNotice['kind']; message: string };
 }
 
 /** Reads, validates and compiles one YAML file; no rule and no problems for files that are not rules. */
@@ -160,14 +173,21 @@ async function loadFile(
   if (analysisType !== undefined && analysisType !== 'rule') return { problems: [] };
   if (analysisType === undefined && !('RuleID' in document)) return { problems: [] };
   if ('BaseDetection' in document) {
-    return { problems: [], skipped: 'derived detections (BaseDetection) are not supported; skipped' };
+    return {
+      problems: [],
+      skipped: { kind: 'derived', message: 'derived detections (BaseDetection) are not supported; skipped' },
+    };
   }
   // Before validation: a Python rule is skipped whatever else its file holds.
   const filename = (document as Record<string, unknown>).Filename;
   if (typeof filename === 'string' && /\.py$/i.test(filename)) {
     return {
       problems: [],
-      skipped: 'Python rules are not supported; skipped (port it to TypeScript or JavaScript: docs/rules.md)',
+      skipped: {
+        kind: 'python',
+        message:
+          'Python rules are not supported; skipped (port it to TypeScript or JavaScript: docs/rules.md)',
+      },
     };
   }
   const parsed = ruleFileSchema.safeParse(document);
@@ -205,14 +225,19 @@ export async function loadRules(options: LoadRulesOptions = {}): Promise<LoadedR
     for (const file of files) {
       const loaded = await loadFile(file, settings, options.willRun);
       for (const message of loaded.problems) problems.push({ file, message });
-      if (loaded.skipped !== undefined) notices.push({ file, message: loaded.skipped, skipped: true });
+      if (loaded.skipped !== undefined) notices.push({ file, ...loaded.skipped, skipped: true });
       const rule = loaded.rule;
       if (!rule) continue;
       const earlier = seen.get(rule.id);
       if (earlier?.builtin && !fromBuiltin) {
         rules[rules.indexOf(earlier.rule)] = rule;
         seen.set(rule.id, { rule, builtin: false });
-        notices.push({ file, message: `replaces the built-in rule "${rule.id}"`, skipped: false });
+        notices.push({
+          file,
+          message: `replaces the built-in rule "${rule.id}"`,
+          skipped: false,
+          kind: 'replaces-builtin',
+        });
       } else if (earlier !== undefined) {
         problems.push({ file, message: `RuleID: "${rule.id}" is already defined in ${earlier.rule.file}` });
       } else {

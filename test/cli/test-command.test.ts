@@ -9,10 +9,11 @@ const run = promisify(execFile);
 interface CliResult {
   code?: number;
   stdout: string;
+  stderr: string;
 }
 const cli = (...args: string[]): Promise<CliResult> =>
   run('npx', ['tsx', 'src/cli.ts', ...args], { cwd: process.cwd() }).then(
-    ({ stdout }) => ({ code: 0, stdout }),
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (err: CliResult) => err,
   );
 
@@ -40,10 +41,13 @@ describe('s3-sentinel test', () => {
 
   it('lists Python rules as skipped without failing, and signals in `rules`', async () => {
     const dir = mkdtempSync(join(tmpdir(), 's3s-test-skip-'));
-    writeFileSync(
-      join(dir, 'py.yml'),
-      'AnalysisType: rule\nRuleID: Mine.Py\nLogTypes: [AWS.S3ServerAccess]\nSeverity: Low\nFilename: py.py\n',
-    );
+    // A panther-analysis checkout holds hundreds: a few are named, the rest counted.
+    for (let i = 0; i < 7; i++) {
+      writeFileSync(
+        join(dir, `py${i}.yml`),
+        `AnalysisType: rule\nRuleID: Mine.Py${i}\nLogTypes: [AWS.S3ServerAccess]\nSeverity: Low\nFilename: py.py\n`,
+      );
+    }
     writeFileSync(
       join(dir, 'signal.yml'),
       'AnalysisType: rule\nRuleID: Mine.Signal\nCreateAlert: false\nLogTypes: [AWS.S3ServerAccess]\nSeverity: Low\nDetection:\n  - Key: bucket\n    Condition: Equals\n    Value: a\nTests:\n  - Name: matches a\n    ExpectedResult: true\n    Log: { bucket: a }\n',
@@ -51,8 +55,10 @@ describe('s3-sentinel test', () => {
     const tested = await cli('test', '--no-builtin', '--rules', dir);
     expect(tested.code).toBe(0);
     expect(tested.stdout).toMatch(
-      /Passed: 1\n\tFailed: 0\n\tInvalid: 0\n\tSkipped: 1\n\t\t.*py\.yml: Python rules/,
+      /Passed: 1\n\tFailed: 0\n\tInvalid: 0\n\tSkipped: 7\n\t\t.*py0\.yml: Python rules/,
     );
+    expect(tested.stderr.match(/^skipped rule: .*py\d\.yml: Python rules/gm)).toHaveLength(5);
+    expect(tested.stderr).toContain('… and 2 more rules skipped like these (python)');
     const listed = await cli('rules', '--no-builtin', '--rules', dir);
     expect(listed.stdout).toMatch(/Mine\.Signal +LOW +60m +1 +signal /);
   });
@@ -116,7 +122,7 @@ describe('s3-sentinel test', () => {
 
   it('prints the package version with --version', async () => {
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
-    expect(await cli('--version')).toEqual({ code: 0, stdout: `${version}\n` });
+    expect(await cli('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
   it('enforces --minimum-tests', async () => {
