@@ -15,20 +15,20 @@ export const DEFAULT_DEDUP_MAX_ENTRIES = 100_000;
  */
 export class MemoryDedupStore implements DedupStore {
   // A mutable box per counter: a repeat is one `get` (which also refreshes its LRU position)
-  // and an increment, rather than a `get` and a `set`.
-  private readonly counters: LRUCache<string, { count: number }>;
-  /**
-   * Matches counted towards a threshold not yet reached (see DedupStore.increment), as
-   * `counter slot + match id`. An LRU of its own, as large as the counters': a set per counter
-   * would let 100,000 counters hold up to a threshold of ids each. A forgotten match only counts
-   * again if its line is read again, which is the behaviour without identities.
-   */
-  private readonly counted: LRUCache<string, true>;
+  // and an increment, rather than a `get` and a `set`. `ids`: the matches counted so far towards a
+  // threshold not yet reached (see DedupStore.increment), dropped once it is reached.
+  private readonly counters: LRUCache<string, Counter>;
+  /** Match ids held in all counters; bounded so that many counters below a threshold stay small. */
+  private trackedIds = 0;
+  private readonly maxTrackedIds: number;
 
   constructor(options: { maxEntries?: number } = {}) {
     const max = options.maxEntries ?? DEFAULT_DEDUP_MAX_ENTRIES;
-    this.counters = new LRUCache({ max });
-    this.counted = new LRUCache({ max });
+    this.maxTrackedIds = max;
+    this.counters = new LRUCache<string, Counter>({
+      max,
+      dispose: (counter) => this.forgetIds(counter),
+    });
   }
 
   incrementSync(key: string, windowStartMs: number, _expiresAtMs?: number, match?: MatchIdentity): number {
@@ -39,9 +39,14 @@ export class MemoryDedupStore implements DedupStore {
       this.counters.set(ownCopy(slot), counter); // kept: must not hold on to its log line
     }
     if (match !== undefined && counter.count < match.upTo) {
-      const seen = `${slot}\u0000${match.id}`;
-      if (this.counted.has(seen)) return counter.count;
-      this.counted.set(ownCopy(seen), true);
+      if (counter.ids?.has(match.id)) return counter.count;
+      // Past the budget a match counts without being remembered: what every read did before.
+      if (this.trackedIds < this.maxTrackedIds) {
+        (counter.ids ??= new Set()).add(ownCopy(match.id));
+        this.trackedIds++;
+      }
+      if (++counter.count >= match.upTo) this.forgetIds(counter); // reached: no longer needed
+      return counter.count;
     }
     return ++counter.count;
   }
@@ -56,7 +61,17 @@ export class MemoryDedupStore implements DedupStore {
 
   close(): Promise<void> {
     this.counters.clear();
-    this.counted.clear();
     return Promise.resolve();
   }
+
+  private forgetIds(counter: Counter): void {
+    if (counter.ids === undefined) return;
+    this.trackedIds -= counter.ids.size;
+    counter.ids = undefined;
+  }
+}
+
+interface Counter {
+  count: number;
+  ids?: Set<string>;
 }

@@ -25,6 +25,18 @@ describe('MemoryDedupStore', () => {
     expect(store.incrementSync('k', 60_000, 0, match(1))).toBe(1);
   });
 
+  it('remembers at most as many match ids as counters, and frees them with their counter', () => {
+    const store = new MemoryDedupStore({ maxEntries: 2 });
+    const match = (line: number) => ({ id: `file\u0000a.log\u0000${line}`, upTo: 10 });
+    expect([1, 2, 3].map((line) => store.incrementSync('k', 0, 0, match(line)))).toEqual([1, 2, 3]);
+    expect(store.incrementSync('k', 0, 0, match(1))).toBe(3); // remembered
+    expect(store.incrementSync('k', 0, 0, match(3))).toBe(4); // over the budget: counted again
+    store.incrementSync('other', 0);
+    store.incrementSync('third', 0); // evicts k, and with it its two ids
+    expect(store.incrementSync('k', 0, 0, match(1))).toBe(1);
+    expect(store.incrementSync('k', 0, 0, match(1))).toBe(1);
+  });
+
   // A dedup string is cut from its log line; V8 keeps the line alive for as long as the piece is.
   it('keeps a counter key without the line it was cut from', () => {
     setFlagsFromString('--expose_gc');
