@@ -55,6 +55,7 @@ describe('loadConfiguredRules', () => {
         message:
           '"Typo.LogType" never runs: its LogTypes (AWS.S3ServerAcess) name no log type s3-sentinel reads (AWS.S3ServerAccess)',
         skipped: false,
+        kind: 'log-type-not-read',
       },
     ]);
   });

@@ -65,11 +65,13 @@ describe('invalid rules', () => {
         file: join(dir, 'derived.yml'),
         message: 'derived detections (BaseDetection) are not supported; skipped',
         skipped: true,
+        kind: 'derived',
       },
       {
         file: join(dir, 'python.yml'),
         message: expect.stringMatching(/^Python rules are not supported/),
         skipped: true,
+        kind: 'python',
       },
     ]);
   });
@@ -88,6 +90,7 @@ describe('invalid rules', () => {
         file: join(dir, 'mine.yml'),
         message: 'replaces the built-in rule "AWS.S3.ServerAccess.Insecure"',
         skipped: false,
+        kind: 'replaces-builtin',
       },
     ]);
   });
