@@ -32,6 +32,14 @@ export interface DedupStore {
    * can come from one line in ten). Must share its counters with `increment`.
    */
   incrementSync?(key: string, windowStartMs: number, expiresAtMs: number, match?: MatchIdentity): number;
+  /**
+   * Optional: the count of `key` in a window, without counting (0 when there is none). The
+   * deduplicator asks it only when a half-shifted threshold window is reached (see dedup.ts); a
+   * store without it makes that window alert even where a regular window already did.
+   */
+  count?(key: string, windowStartMs: number): Promise<number>;
+  /** `count`, answered at once; a store that has `incrementSync` should have it too. */
+  countSync?(key: string, windowStartMs: number): number;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

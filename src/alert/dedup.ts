@@ -35,6 +35,17 @@ export function windowStartOf(eventTimeMs: number, dedupPeriodMinutes: number): 
 }
 
 /**
+ * The window of the second grid that Threshold rules count in: the regular grid shifted by half a
+ * period. Any burst no longer than half a period lies whole in a window of one grid or the other,
+ * so a boundary of the regular grid can no longer split it below the threshold.
+ */
+export function shiftedWindowStartOf(eventTimeMs: number, dedupPeriodMinutes: number): number {
+  const periodMs = dedupPeriodMinutes * 60_000;
+  const halfMs = periodMs / 2;
+  return Math.floor((eventTimeMs - halfMs) / periodMs) * periodMs + halfMs;
+}
+
+/**
  * The store key of a rule's dedup string: `RuleID:dedup string`. A RuleID holding `:` (or `%`) is
  * percent-encoded first, so the first `:` always ends the rule's part and rule `A:B` with dedup
  * string `C` never shares a counter with rule `A` and `B:C`. Other RuleIDs (all of Panther's) keep
@@ -90,6 +101,7 @@ export class Deduplicator {
   private readonly now: () => number;
   private readonly slackMs: number;
   private readonly incrementSync: SyncIncrement | undefined;
+  private readonly countSync: ((key: string, windowStartMs: number) => number) | undefined;
 
   constructor(private readonly options: DeduplicatorOptions) {
     this.emitted = new LRUCache({ max: options.emittedIds ?? DEFAULT_EMITTED_IDS });
@@ -102,19 +114,33 @@ export class Deduplicator {
       store.incrementSync && this.offer === Deduplicator.prototype.offer
         ? store.incrementSync.bind(store)
         : undefined;
+    this.countSync = store.countSync?.bind(store);
   }
 
   /** Counts one match; returns the alert when this match opens one, else null. */
   async offer(match: RuleMatch): Promise<Alert | null> {
     const { rule, dedupString } = match;
+    const { store } = this.options;
+    const key = dedupKey(rule.id, dedupString);
+    const identity = identityOf(match);
     const windowStartMs = this.windowOf(match);
-    const count = await this.options.store.increment(
-      dedupKey(rule.id, dedupString),
-      windowStartMs,
-      this.expiresAt(rule, windowStartMs),
-      identityOf(match),
-    );
-    return this.decide(match, windowStartMs, count);
+    const counting = store.increment(key, windowStartMs, this.expiresAt(rule, windowStartMs), identity);
+    if (rule.threshold <= 1) return this.settle(match, this.open(match, windowStartMs, await counting));
+    const shiftedStartMs = shiftedWindowStartOf(this.timeOf(match), rule.dedupPeriodMinutes);
+    const [count, shiftedCount] = await Promise.all([
+      counting,
+      store.increment(key, shiftedStartMs, this.expiresAt(rule, shiftedStartMs), identity),
+    ]);
+    let alert = this.open(match, windowStartMs, count);
+    if (alert === null && shiftedCount >= rule.threshold) {
+      const halfMs = (rule.dedupPeriodMinutes * 60_000) / 2;
+      const [before, after] = await Promise.all([
+        store.count?.(key, shiftedStartMs - halfMs) ?? 0,
+        store.count?.(key, shiftedStartMs + halfMs) ?? 0,
+      ]);
+      alert = this.openShifted(match, shiftedStartMs, before, after);
+    }
+    return this.settle(match, alert);
   }
 
   /**
@@ -127,18 +153,35 @@ export class Deduplicator {
     const incrementSync = this.incrementSync;
     if (incrementSync === undefined) return this.offer(match);
     const { rule, dedupString } = match;
+    const key = dedupKey(rule.id, dedupString);
+    const identity = identityOf(match);
     const windowStartMs = this.windowOf(match);
-    const count = incrementSync(
-      dedupKey(rule.id, dedupString),
-      windowStartMs,
-      this.expiresAt(rule, windowStartMs),
-      identityOf(match),
-    );
-    return this.decide(match, windowStartMs, count);
+    const count = incrementSync(key, windowStartMs, this.expiresAt(rule, windowStartMs), identity);
+    let alert = this.open(match, windowStartMs, count);
+    if (rule.threshold > 1) {
+      const shiftedStartMs = shiftedWindowStartOf(this.timeOf(match), rule.dedupPeriodMinutes);
+      const expiresAtMs = this.expiresAt(rule, shiftedStartMs);
+      const shiftedCount = incrementSync(key, shiftedStartMs, expiresAtMs, identity);
+      if (alert === null && shiftedCount >= rule.threshold) {
+        const halfMs = (rule.dedupPeriodMinutes * 60_000) / 2;
+        const countSync = this.countSync ?? (() => 0);
+        alert = this.openShifted(
+          match,
+          shiftedStartMs,
+          countSync(key, shiftedStartMs - halfMs),
+          countSync(key, shiftedStartMs + halfMs),
+        );
+      }
+    }
+    return this.settle(match, alert);
+  }
+
+  private timeOf(match: RuleMatch): number {
+    return match.event.eventTimeMs ?? this.now();
   }
 
   private windowOf(match: RuleMatch): number {
-    return windowStartOf(match.event.eventTimeMs ?? this.now(), match.rule.dedupPeriodMinutes);
+    return windowStartOf(this.timeOf(match), match.rule.dedupPeriodMinutes);
   }
 
   /**
@@ -151,21 +194,41 @@ export class Deduplicator {
     return Math.max(windowEnd, this.now()) + this.slackMs;
   }
 
-  /** Given the count after this match, the alert it opens or null. */
-  private decide(match: RuleMatch, windowStartMs: number, count: number): Alert | null {
+  /** Given the count of its window after this match, the alert the match opens there, or null. */
+  private open(match: RuleMatch, windowStartMs: number, count: number): Alert | null {
+    if (count < match.rule.threshold) return null;
+    return this.openOnce(match, windowStartMs);
+  }
+
+  /**
+   * A half-shifted window reached its threshold. It opens an alert only when neither regular
+   * window it overlaps has reached the threshold: those open (or will open) their own alert, and a
+   * burst they hold must not alert twice. A burst that only the shifted window holds whole — one
+   * split by a regular window's boundary — alerts here.
+   */
+  private openShifted(match: RuleMatch, shiftedStartMs: number, before: number, after: number): Alert | null {
+    const { threshold } = match.rule;
+    if (before >= threshold || after >= threshold) return null;
+    return this.openOnce(match, shiftedStartMs);
+  }
+
+  /** The alert of a window that reached its threshold, unless this process opened it already. */
+  private openOnce(match: RuleMatch, windowStartMs: number): Alert | null {
     const { rule, dedupString } = match;
     // Keyed by string, not alert id: a repeat costs one lookup, and the id is hashed only when an
     // alert is actually opened.
-    const opened =
-      count >= rule.threshold ? `${rule.id}\u0000${dedupString}\u0000${windowStartMs}` : undefined;
-    if (opened === undefined || this.emitted.has(opened)) {
-      this.options.metrics?.alertsSuppressed.inc({ rule: rule.id });
-      return null;
-    }
+    const opened = `${rule.id}\u0000${dedupString}\u0000${windowStartMs}`;
+    if (this.emitted.has(opened)) return null;
     this.emitted.set(ownCopy(opened), true); // kept: must not hold on to its log line
     const alertId = alertIdFor(rule.id, dedupString, windowStartMs);
     const alert = buildAlert(match, { alertId, windowStartMs }, this.options.errors);
     this.options.metrics?.alertsEmitted.inc({ rule: rule.id, severity: alert.severity });
+    return alert;
+  }
+
+  /** Counts a match that opened nothing as suppressed; returns the decision. */
+  private settle(match: RuleMatch, alert: Alert | null): Alert | null {
+    if (alert === null) this.options.metrics?.alertsSuppressed.inc({ rule: match.rule.id });
     return alert;
   }
 }

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
+  GetItemCommand,
   UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -90,6 +91,21 @@ export class DynamoDbDedupStore implements DedupStore {
       );
     }
     return count;
+  }
+
+  async count(key: string, windowStartMs: number): Promise<number> {
+    const response = await this.options.client.send(
+      new GetItemCommand({
+        TableName: this.options.tableName,
+        Key: { pk: { S: dedupItemKey(key, windowStartMs) } },
+        ConsistentRead: true,
+        ProjectionExpression: '#count, #matches',
+        ExpressionAttributeNames: { '#count': 'count', '#matches': 'matches' },
+      }),
+    );
+    const item = response.Item;
+    if (item === undefined) return 0;
+    return Math.max(Number(item.count?.N ?? 0), item.matches?.SS?.length ?? 0);
   }
 
   private async addMatch(

@@ -55,6 +55,14 @@ export class MemoryDedupStore implements DedupStore {
     return Promise.resolve(this.incrementSync(key, windowStartMs, expiresAtMs, match));
   }
 
+  countSync(key: string, windowStartMs: number): number {
+    return this.counters.peek(`${windowStartMs}\u0000${key}`)?.count ?? 0;
+  }
+
+  count(key: string, windowStartMs: number): Promise<number> {
+    return Promise.resolve(this.countSync(key, windowStartMs));
+  }
+
   get size(): number {
     return this.counters.size;
   }

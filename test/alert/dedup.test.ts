@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Deduplicator, dedupKey, windowStartOf } from '../../src/alert/dedup.js';
 import { MemoryDedupStore } from '../../src/alert/memory-dedup-store.js';
 import { alertIdFor } from '../../src/alert/alert-id.js';
+import type { Alert } from '../../src/alert/alert.js';
 import { ObjectEvent } from '../../src/detect/object-event.js';
 import { describeMatch } from '../../src/detect/match.js';
 import type { CompiledRule } from '../../src/detect/rule.js';
@@ -133,6 +134,55 @@ describe('event-time dedup', () => {
     expect(read()).toEqual([null, null]);
     expect(read()).toEqual([null, null]); // the object again: still two matches, not four
     expect(dedup.offerNow(describeMatch(r, line(3)))).not.toBeNull(); // a third line reaches 3
+  });
+
+  describe('thresholds in half-shifted windows too', () => {
+    const MINUTE = 60_000;
+    const r = rule({ threshold: 4, dedupPeriodMinutes: 60 });
+    const at10 = (minutes: number) => at(10 * HOUR + minutes * MINUTE);
+    /** A store without incrementSync, so the promise path decides. */
+    const asyncOnly = (inner: MemoryDedupStore) => ({
+      increment: inner.increment.bind(inner),
+      count: inner.count.bind(inner),
+      close: inner.close.bind(inner),
+    });
+    const runs = {
+      sync: async (minutes: number[]) => {
+        const dedup = new Deduplicator({ store: new MemoryDedupStore() });
+        return minutes.map((m) => dedup.offerNow(describeMatch(r, at10(m))) as Alert | null);
+      },
+      async: async (minutes: number[]) => {
+        const dedup = new Deduplicator({ store: asyncOnly(new MemoryDedupStore()) });
+        const alerts: Array<Alert | null> = [];
+        for (const m of minutes) alerts.push(await dedup.offer(describeMatch(r, at10(m))));
+        return alerts;
+      },
+    };
+
+    describe.each(Object.entries(runs))('(%s)', (_path, run) => {
+      // Two before 11:00 and two after: no regular window holds four, the one from 10:30 does.
+      it('alerts on a burst that a regular window boundary splits', async () => {
+        const alerts = (await run([50, 55, 65, 68])).filter((a) => a !== null);
+        expect(alerts.map((a) => a.windowStart)).toEqual([new Date(10.5 * HOUR).toISOString()]);
+      });
+
+      it('alerts once on a burst inside a regular window', async () => {
+        const alerts = (await run([10, 12, 14, 16, 18])).filter((a) => a !== null);
+        expect(alerts.map((a) => a.windowStart)).toEqual([new Date(10 * HOUR).toISOString()]);
+      });
+
+      it('alerts on each of two bursts in neighbouring regular windows', async () => {
+        const alerts = (await run([5, 6, 7, 8, 75, 76, 77, 78])).filter((a) => a !== null);
+        expect(alerts.map((a) => a.windowStart)).toEqual([
+          new Date(10 * HOUR).toISOString(),
+          new Date(11 * HOUR).toISOString(),
+        ]);
+      });
+
+      it('does not alert on matches spread wider than a period', async () => {
+        expect((await run([0, 40, 80, 120])).filter((a) => a !== null)).toEqual([]);
+      });
+    });
   });
 
   it('uses the processing time for events without a time', async () => {
