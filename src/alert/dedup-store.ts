@@ -20,10 +20,10 @@ export interface DedupStore {
    * the count after adding. `expiresAtMs` is when the counter may be forgotten (window end plus
    * slack for late events).
    *
-   * With `match`, counting is idempotent for the first `match.upTo` matches: a match whose `id`
-   * was counted already (its log object read again after a redelivery) is not counted twice, so a
-   * Threshold is not reached early. Past `upTo` matches the count is only known to be at least
-   * that; the deduplicator passes the rule's Threshold, which is all its decision needs.
+   * A store may use `match` to count idempotently below `match.upTo` (the rule's Threshold): a
+   * match whose `id` was counted already (its log object read again after a redelivery) is then not
+   * counted twice, so the Threshold is not reached early. The memory store does; the DynamoDB store
+   * counts every match.
    */
   increment(key: string, windowStartMs: number, expiresAtMs: number, match?: MatchIdentity): Promise<number>;
   /**

@@ -91,8 +91,8 @@ export interface DeduplicatorOptions {
 type SyncIncrement = NonNullable<DedupStore['incrementSync']>;
 
 /**
- * Thresholds up to this count rereads idempotently (DedupStore.increment): a shared store keeps one
- * short hash per counted match, and this bounds its item. Higher thresholds count every read.
+ * Thresholds up to this count rereads idempotently in stores that can (DedupStore.increment): the
+ * memory store remembers up to this many match ids per counter. Higher thresholds count every read.
  */
 export const MAX_IDEMPOTENT_THRESHOLD = 1000;
 

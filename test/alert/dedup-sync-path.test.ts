@@ -55,6 +55,9 @@ class AsyncOnlyStore implements DedupStore {
   increment(key: string, windowStartMs: number, expiresAtMs: number): Promise<number> {
     return this.inner.increment(key, windowStartMs, expiresAtMs);
   }
+  count(key: string, windowStartMs: number): Promise<number> {
+    return this.inner.count(key, windowStartMs);
+  }
   close(): Promise<void> {
     return this.inner.close();
   }
