@@ -158,7 +158,9 @@ export class Deduplicator {
     const windowStartMs = this.windowOf(match);
     const count = incrementSync(key, windowStartMs, this.expiresAt(rule, windowStartMs), identity);
     let alert = this.open(match, windowStartMs, count);
-    if (rule.threshold > 1) {
+    // Every shifted window holding this match overlaps its regular window: once that has reached
+    // the threshold, no shifted window of the match can alert, and its count is not needed.
+    if (rule.threshold > 1 && count < rule.threshold) {
       const shiftedStartMs = shiftedWindowStartOf(this.timeOf(match), rule.dedupPeriodMinutes);
       const expiresAtMs = this.expiresAt(rule, shiftedStartMs);
       const shiftedCount = incrementSync(key, shiftedStartMs, expiresAtMs, identity);
