@@ -6,7 +6,10 @@
  * processing put every match in the same window whatever order lines arrive in. An event without a
  * time uses the processing time. The key is rule + dedup string; the store counts matches per key
  * and window, and the alert is opened once the count reaches the rule's Threshold (the first match
- * when Threshold is 1). Later matches only count (`alerts_suppressed_total`).
+ * when Threshold is 1). Later matches only count (`alerts_suppressed_total`). A Threshold rule
+ * also counts in windows shifted by half a period (see shiftedWindowStartOf and openShifted), and
+ * tells the store which source line each match came from, so a store that can (the memory store)
+ * counts a line read twice once.
  *
  * The alert id is a hash of rule, dedup string and window, so the same alert always has the same
  * id. This process remembers the (key, window) pairs it opened (bounded LRU) and opens each once.
