@@ -62,6 +62,19 @@ describe('errors name their path', () => {
     ).toEqual(['sinks[0].colour', 'sinkz', 'sqs.waitTime']);
   });
 
+  // fetch refuses such headers on every request: the sink would never deliver.
+  it('rejects webhook headers fetch cannot send, or that s3-sentinel sets, without echoing them', () => {
+    const issues = issuesOf(`sinks:
+  - type: webhook
+    url: "https://x"
+    headers: { Authorization: "Bearer abc\\r\\nX-Injected: 1", X-Euro: "tök€", content-type: text/plain }`);
+    expect(issues.map((issue) => `${issue.path}: ${issue.message}`).sort()).toEqual([
+      'sinks[0].headers.Authorization: must be printable ASCII or Latin-1 on one line (no CR, LF or NUL)',
+      'sinks[0].headers.X-Euro: must be printable ASCII or Latin-1 on one line (no CR, LF or NUL)',
+      'sinks[0].headers.content-type: is set by s3-sentinel itself',
+    ]);
+  });
+
   it('rejects out-of-range values and broken cross-field rules', () => {
     const issues = issuesOf(`sqs:
   queueUrl: "http://q"

@@ -5,7 +5,7 @@ import { createMetrics } from '../../src/observe/metrics.js';
 import { createSinks, Dispatcher, SinksSchema, verifySignature } from '../../src/sinks/index.js';
 import { dedupKey, PAGERDUTY_SEVERITY, triggerEvent } from '../../src/sinks/pagerduty/index.js';
 import { truncate } from '../../src/sinks/format.js';
-import { alertMessage, digestMessage, SLACK_LIMITS } from '../../src/sinks/slack/index.js';
+import { alertMessage, digestMessage, fallbackText, SLACK_LIMITS } from '../../src/sinks/slack/index.js';
 import { capturingLogger, makeAlert, startReceiver, type Receiver } from './helpers.js';
 
 let receivers: Receiver[] = [];
@@ -77,10 +77,11 @@ describe('Slack', () => {
     ]);
     expect(blocks[2]!.text!.text).toBe(alert.description);
     expect(blocks[3]!.text!.text).toBe('*Summary*\n• *bucket*: prod-data\n• *remoteip*: 203.0.113.7');
+    // verbatim: client-written text (keys, user agents) must not become links or mentions.
     expect(blocks[4]!.elements).toEqual([
-      { type: 'mrkdwn', text: 'MITRE ATT&amp;CK: TA0009:T1530' },
-      { type: 'mrkdwn', text: 'Tags: AWS, S3, Collection' },
-      { type: 'mrkdwn', text: `Alert \`${alert.alertId}\`` },
+      { type: 'mrkdwn', text: 'MITRE ATT&amp;CK: TA0009:T1530', verbatim: true },
+      { type: 'mrkdwn', text: 'Tags: AWS, S3, Collection', verbatim: true },
+      { type: 'mrkdwn', text: `Alert \`${alert.alertId}\``, verbatim: true },
     ]);
     expect(blocks[5]!.elements).toEqual([
       { type: 'button', text: { type: 'plain_text', text: 'Runbook' }, url: alert.runbook },
@@ -193,6 +194,16 @@ describe('text limits', () => {
     const cut = truncate(`${'a'.repeat(8)}😀😀`, 10);
     expect(cut).toBe(`${'a'.repeat(8)}…`);
     expect(Buffer.from(cut, 'utf8').toString('utf8')).toBe(cut); // a lone half would become U+FFFD
+  });
+
+  // Escaped first, cut after: the cut must not leave `&am…` for Slack to show as such.
+  it('never ends a cut Slack text in part of an escaped character', () => {
+    const message = alertMessage(makeAlert({ description: `${'x'.repeat(2998)}&& tail` }));
+    const description = message.attachments[0]!.blocks[2]!;
+    expect(description).toMatchObject({ type: 'section', text: { text: `${'x'.repeat(2998)}…` } });
+    const fallback = fallbackText(makeAlert({ title: `${'y'.repeat(2990)} <b>`, severity: 'LOW' }));
+    expect(fallback).toMatch(/y …$/); // cut before `&l`, not inside it
+    expect(fallback).not.toMatch(/&[a-z]{0,3}…$/);
   });
 
   it('gives a blank title the rule id as Slack header, and escapes rule ids in mrkdwn', () => {

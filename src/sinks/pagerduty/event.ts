@@ -3,7 +3,8 @@ import type { Alert, Severity } from '../../alert/alert.js';
 import { alertFacts, isHttpUrl, truncate } from '../format.js';
 
 /** Events API v2 limits: a longer summary is rejected with 400, not cut, so we cut it. */
-export const PAGERDUTY_LIMITS = { dedupKeyChars: 255, summaryChars: 1024, payloadBytes: 512 * 1024 } as const;
+// payloadBytes: PagerDuty documents "512 KB" without saying 1000 or 1024; below both, with room.
+export const PAGERDUTY_LIMITS = { dedupKeyChars: 255, summaryChars: 1024, payloadBytes: 500_000 } as const;
 
 export type PagerDutySeverity = 'critical' | 'error' | 'warning' | 'info';
 

@@ -24,7 +24,7 @@ export const SEVERITY_COLOURS: Record<Severity, string> = {
   CRITICAL: '#A30200',
 };
 
-type TextObject = { type: 'mrkdwn' | 'plain_text'; text: string };
+type TextObject = { type: 'mrkdwn' | 'plain_text'; text: string; verbatim?: boolean };
 export type SlackBlock =
   | { type: 'header'; text: TextObject }
   | { type: 'section'; text?: TextObject; fields?: TextObject[] }
@@ -42,14 +42,25 @@ export function escapeMrkdwn(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+// `verbatim`: Slack would otherwise turn bare URLs, channel names and some mentions in the text
+// into links and notifications — and most of the text (keys, user agents) is written by clients.
 const mrkdwn = (text: string, max: number = SLACK_LIMITS.sectionTextChars): TextObject => ({
   type: 'mrkdwn',
-  text: truncate(text, max),
+  text: truncateEscaped(text, max),
+  verbatim: true,
 });
+
+/** `truncate` for escaped text: never ends in part of an entity (`&am…` would show as such). */
+function truncateEscaped(text: string, max: number): string {
+  const cut = truncate(text, max);
+  if (cut === text) return cut;
+  const partial = /&[a-z]{0,3}…$/.exec(cut);
+  return partial ? `${cut.slice(0, partial.index)}…` : cut;
+}
 
 /** The fallback line used in notifications: `[HIGH] Title (Rule.Id)`. */
 export function fallbackText(alert: Alert): string {
-  return truncate(
+  return truncateEscaped(
     escapeMrkdwn(`[${alert.severity}] ${alert.title} (${alert.ruleId})`),
     SLACK_LIMITS.fallbackTextChars,
   );
@@ -89,7 +100,8 @@ export function alertMessage(alert: Alert): SlackMessage {
     },
     { type: 'section', fields },
   ];
-  if (alert.description) blocks.push({ type: 'section', text: mrkdwn(escapeMrkdwn(alert.description)) });
+  const description = alert.description.trim();
+  if (description) blocks.push({ type: 'section', text: mrkdwn(escapeMrkdwn(description)) });
 
   const summaryLines = Object.entries(alert.summary).map(
     ([name, value]) => `• *${escapeMrkdwn(name)}*: ${escapeMrkdwn(displayValue(value))}`,
@@ -168,7 +180,7 @@ export function digestMessage(alerts: Alert[]): SlackMessage {
     elements: [mrkdwn('Alerts arrived faster than Slack accepts messages, so they are grouped into one.')],
   });
   return {
-    text: truncate(
+    text: truncateEscaped(
       escapeMrkdwn(`${title}: ${alerts.map((a) => a.title).join('; ')}`),
       SLACK_LIMITS.fallbackTextChars,
     ),
