@@ -136,6 +136,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'now - newest log event time seen in the last object',
       registers: r,
     }),
+    // A timestamp, not a lag: `time() - this` keeps growing when logs stop coming, where a lag
+    // gauge set per object would freeze at its last value.
+    newestEventTimestamp: new Gauge({
+      name: 's3_sentinel_newest_event_timestamp_seconds',
+      help: 'event time of the newest log line read so far (epoch seconds)',
+      registers: r,
+    }),
     notificationLagSeconds: new Gauge({
       name: 's3_sentinel_notification_lag_seconds',
       help: 'now - notification event time of the last message',

@@ -99,13 +99,25 @@ class DedupFailure extends Error {
 }
 
 export class ObjectProcessor {
+  /** Shared by every object this processor reads. */
+  private readonly seen: SeenSoFar = { newestEventMs: -Infinity };
+
   constructor(private readonly options: ObjectProcessorOptions) {}
 
   /** Never throws: failures end in a `retry` (or `gone`) result, logged once. */
   async process(ref: ObjectRef, signal: AbortSignal, options: ProcessOptions = {}): Promise<ObjectResult> {
     const dedup = options.replay ? this.options.replayDedup?.() : undefined;
-    return new ObjectRun(ref, signal, { ...this.options, dedup: dedup ?? this.options.dedup }).run();
+    return new ObjectRun(
+      ref,
+      signal,
+      { ...this.options, dedup: dedup ?? this.options.dedup },
+      this.seen,
+    ).run();
   }
+}
+
+interface SeenSoFar {
+  newestEventMs: number;
 }
 
 /** The state of one object being processed. */
@@ -127,6 +139,7 @@ class ObjectRun {
     private readonly ref: ObjectRef,
     private readonly signal: AbortSignal,
     private readonly options: ObjectProcessorOptions,
+    private readonly seen: SeenSoFar,
   ) {
     this.log = options.logger.child({ bucket: ref.bucket, key: ref.key });
     let parseErrorsLogged = 0;
@@ -140,7 +153,11 @@ class ObjectRun {
         if (parseErrorsLogged++ < LOGGED_PARSE_ERRORS_PER_OBJECT)
           this.log.warn({ line: source.line, err: error.message }, 'log line does not parse; skipped');
       },
-      onTooLong: (source, bytes) => this.log.warn({ line: source.line, bytes }, 'log line too long; skipped'),
+      onTooLong: (source, bytes) => {
+        // Shares the parse errors' cap: an object of long lines must not flood the log.
+        if (parseErrorsLogged++ < LOGGED_PARSE_ERRORS_PER_OBJECT)
+          this.log.warn({ line: source.line, bytes }, 'log line too long; skipped');
+      },
     });
   }
 
@@ -210,7 +227,9 @@ class ObjectRun {
     const delivery = dispatcher.dispatch(alert).then((outcome) => {
       if (outcome.settled) {
         undelivered?.release(this.ref, alert.alertId);
-      } else {
+      } else if (!this.undelivered.has(alert.alertId)) {
+        // Once per alert: a held alert dispatched again and the same alert reopened by this read
+        // are one delivery (the dispatcher joins them), and one warning.
         this.undelivered.add(alert.alertId);
         undelivered?.hold(this.ref, alert);
         this.log.warn(
@@ -272,8 +291,14 @@ class ObjectRun {
     metrics.bytes.inc(counts.bytes);
     metrics.lines.inc(counts.lines);
     metrics.objectSeconds.observe(seconds);
-    if (this.newestEventMs !== undefined)
+    if (this.newestEventMs !== undefined) {
       metrics.eventLagSeconds.set((Date.now() - this.newestEventMs) / 1000);
+      // Objects finish in any order: the gauge only moves forward.
+      if (this.newestEventMs > this.seen.newestEventMs) {
+        this.seen.newestEventMs = this.newestEventMs;
+        metrics.newestEventTimestamp.set(this.newestEventMs / 1000);
+      }
+    }
     const status = outcome === 'processed' || outcome === 'gone' ? 'done' : 'retry';
     this.log.info(
       {
