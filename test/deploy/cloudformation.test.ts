@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/observe/logger.js';
 import { evaluateIntrinsics, parameterValues, type Json } from '../../deploy/cloudformation/template.js';
 import { PSEUDO, SCENARIOS, validateTemplate } from '../../deploy/cloudformation/validate-template.js';
 import {
@@ -144,6 +145,24 @@ describe('ECS Fargate service', () => {
     expect(container().LogConfiguration).toMatchObject({
       LogDriver: 'awslogs',
       Options: { 'awslogs-group': { Ref: 'LogGroup' } },
+    });
+  });
+
+  // Without a Prometheus scraper, error-level log lines are how this stack hears of refused alerts.
+  it('alarms on the error-level lines the daemon logs', () => {
+    expect(props('ErrorLogMetricFilter')).toMatchObject({
+      LogGroupName: { Ref: 'LogGroup' },
+      FilterPattern: '{ $.level >= 50 }',
+    });
+    const lines: string[] = [];
+    const logger = createLogger({ destination: { write: (line: string) => void lines.push(line) } });
+    logger.error({ sink: 'oncall' }, 'delivery failed permanently; not retrying');
+    logger.warn('not an error');
+    expect(lines.map((line) => (JSON.parse(line) as { level: number }).level)).toEqual([50, 40]);
+    expect(props('ErrorLogAlarm')).toMatchObject({
+      Namespace: 'S3Sentinel',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
     });
   });
 
