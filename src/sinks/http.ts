@@ -54,6 +54,8 @@ export async function postJson(
 
 /** Secrets shorter than this are not looked for: too likely to be ordinary words. */
 const MIN_SECRET_CHARS = 6;
+/** Header values are secrets however short, but masking every `1` or `ok` would garble the text. */
+const MIN_HEADER_VALUE_CHARS = 3;
 /** A path segment of lower-case letters up to this long is a word (`services`, `enqueue`), not a token. */
 const MAX_WORD_SEGMENT_CHARS = 16;
 
@@ -69,9 +71,19 @@ export function scrubSecrets(
   request: Pick<PostRequest, 'url' | 'headers' | 'secrets'>,
 ): string {
   const secrets = new Set<string>([request.url, ...(request.secrets ?? [])]);
+  // Header values are masked however short (an API key of 5 characters is still a key).
+  const headerValues = new Set<string>();
   for (const value of Object.values(request.headers ?? {})) {
+    headerValues.add(value);
     secrets.add(value);
     for (const word of value.split(/\s+/)) secrets.add(word); // the token of `Bearer <token>`
+    const basic = /^Basic\s+(\S+)$/i.exec(value);
+    if (basic) {
+      // A receiver may echo the decoded `user:password`.
+      const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+      secrets.add(decoded);
+      secrets.add(decoded.slice(decoded.indexOf(':') + 1));
+    }
   }
   try {
     const url = new URL(request.url);
@@ -88,10 +100,13 @@ export function scrubSecrets(
   for (const secret of [...secrets]) {
     secrets.add(encodeURIComponent(secret));
     secrets.add(safeDecode(secret));
+    if (secret.includes('/')) secrets.add(secret.replaceAll('/', '\\/')); // JSON-escaped, as PHP writes
   }
   let scrubbed = text;
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (secret.length >= MIN_SECRET_CHARS) scrubbed = scrubbed.split(secret).join('****');
+    const long = secret.length >= MIN_SECRET_CHARS;
+    if (long || (headerValues.has(secret) && secret.length >= MIN_HEADER_VALUE_CHARS))
+      scrubbed = scrubbed.split(secret).join('****');
   }
   return scrubbed;
 }

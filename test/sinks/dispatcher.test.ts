@@ -163,6 +163,32 @@ describe('retries', () => {
     for (const secret of ['QueryTokenSecret789', 'HeaderTokenSecret321']) expect(text).not.toContain(secret);
   });
 
+  it('masks short header values, decoded Basic passwords and JSON-escaped paths a receiver echoes', async () => {
+    const echo = await receiver((request) => ({
+      status: 400,
+      body: JSON.stringify({
+        path: request.path, // JSON escapes no slash, but PHP's json_encode does: `\/hooks\/…`
+        escaped: request.path.replaceAll('/', '\\/'),
+        key: request.headers['x-api-key'],
+        basic: Buffer.from(String(request.headers.authorization).slice(6), 'base64').toString(),
+      }),
+    }));
+    const { dispatcher, logText } = setup([
+      {
+        type: 'webhook',
+        url: `${echo.url}/hooks/qwertzuiopasdfTOK3N`,
+        headers: {
+          'X-Api-Key': 'k3y42',
+          Authorization: `Basic ${Buffer.from('svc:Pa55word!').toString('base64')}`,
+        },
+      },
+    ]);
+    await dispatcher.dispatch(makeAlert());
+    const text = logText();
+    expect(text).toContain('delivery failed permanently');
+    for (const secret of ['k3y42', 'Pa55word!', 'qwertzuiopasdfTOK3N']) expect(text).not.toContain(secret);
+  });
+
   it('marks the sink unhealthy when Slack says the webhook is gone, and keeps the alert pending', async () => {
     let gone = true;
     const slack = await receiver(() =>
