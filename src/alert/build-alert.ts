@@ -9,12 +9,22 @@ import type { RuleErrorLog } from '../detect/rule-errors.js';
 import { compileAccessor, parseKeyPath } from '../detect/simple/key-path.js';
 import type { LogEvent } from '../logs/event.js';
 import { s3AccessAlertContext } from '../logs/s3-access/context.js';
+import { redactPresignedSecrets } from '../logs/s3-access/presigned.js';
 import { SEVERITIES, type Alert, type Severity } from './alert.js';
 
 /** The standard alert context of each log type. */
 const CONTEXT_BY_LOG_TYPE: Record<string, (event: LogEvent) => Record<string, unknown>> = {
   'AWS.S3ServerAccess': s3AccessAlertContext,
 };
+
+/** What each log type leaves out of the records an alert carries (see presigned.ts). */
+const REDACT_BY_LOG_TYPE: Record<string, (record: Record<string, unknown>) => Record<string, unknown>> = {
+  'AWS.S3ServerAccess': redactPresignedSecrets,
+};
+
+function redacted(event: LogEvent, record: Record<string, unknown>): Record<string, unknown> {
+  return REDACT_BY_LOG_TYPE[event.logType]?.(record) ?? record;
+}
 
 export function standardContext(event: LogEvent): Record<string, unknown> {
   return CONTEXT_BY_LOG_TYPE[event.logType]?.(event) ?? {};
@@ -106,14 +116,14 @@ export function buildAlert(match: RuleMatch, window: AlertWindow, errors?: RuleE
     reference: asText(callHelper(rule, 'reference', event, errors), rule.reference),
     tags: rule.tags,
     reports: rule.reports,
-    summary: summaryOf(rule.summaryAttributes, event),
+    summary: redacted(event, summaryOf(rule.summaryAttributes, event)),
     context: {
       ...standardContext(event),
       ...(ruleContext !== null && typeof ruleContext === 'object' && !Array.isArray(ruleContext)
         ? ruleContext
         : {}),
     },
-    event: event.toJSON(),
+    event: redacted(event, event.toJSON()),
     source: event.source ?? null,
   };
   if (Array.isArray(destinations) && destinations.every((name) => typeof name === 'string')) {

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { buildAlert } from '../../src/alert/build-alert.js';
+import { describeMatch } from '../../src/detect/match.js';
+import { isParseError, parseS3AccessLine, type S3AccessEvent } from '../../src/logs/s3-access/index.js';
+import { testRule } from '../helpers/rules.js';
+import { line } from '../logs/s3-access/lines.js';
+
+const PRESIGNED =
+  'GET /amzn-s3-demo-bucket1/a.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLE%2F20190206%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20190206T000038Z&X-Amz-Expires=604800&X-Amz-Security-Token=IQoJb3JpZ2luSessionToken&X-Amz-SignedHeaders=host&X-Amz-Signature=0123456789abcdef HTTP/1.1';
+
+describe('alerts of presigned requests', () => {
+  // Alerts go to chat and paging tools: a working presigned URL must not travel with them.
+  it('carry the request-URI without its signature and session token; rules see it whole', () => {
+    const event = parseS3AccessLine(line({ requestUri: `"${PRESIGNED}"` })) as S3AccessEvent;
+    expect(isParseError(event)).toBe(false);
+    const rule = testRule({ logTypes: ['AWS.S3ServerAccess'], summaryAttributes: ['requestURI'] });
+    const alert = buildAlert(describeMatch(rule, event), { alertId: 'a', windowStartMs: 0 });
+    for (const uri of [alert.event.requesturi, alert.summary.requestURI] as string[]) {
+      expect(uri).toContain('X-Amz-Signature=[redacted] HTTP/1.1');
+      expect(uri).toContain('X-Amz-Security-Token=[redacted]&');
+      expect(uri).toContain('X-Amz-Credential=ASIAEXAMPLE'); // who signed it stays visible
+      expect(uri).not.toMatch(/0123456789abcdef|SessionToken/);
+    }
+    expect(event.get('requesturi')).toBe(PRESIGNED);
+  });
+});
