@@ -251,6 +251,12 @@ describe('webhook', () => {
     expect(verifySignature(secret, request.body, signature)).toBe(true);
     expect(verifySignature(secret, `${request.body} `, signature)).toBe(false);
     expect(verifySignature('another-secret-of-length', request.body, signature)).toBe(false);
+    // Receivers rotating their secret list several v1 values; spaces after commas are fine.
+    const [t, v1] = signature.split(',');
+    expect(verifySignature(secret, request.body, `${t}, v1=${'0'.repeat(64)}, ${v1}`)).toBe(true);
+    // The timestamp is signed as written: another spelling of the same number does not verify.
+    const seconds = Number(t!.slice(2));
+    expect(verifySignature(secret, request.body, `t=${seconds}.0,${v1}`)).toBe(false);
   });
 
   it('sends no signature without a secret', async () => {

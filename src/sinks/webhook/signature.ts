@@ -17,14 +17,23 @@ export function verifySignature(
   header: string,
   options: { nowSeconds?: number; toleranceSeconds?: number } = {},
 ): boolean {
-  const parts = Object.fromEntries(header.split(',').map((part) => part.split('=', 2) as [string, string]));
-  const t = Number(parts.t);
-  if (!Number.isInteger(t) || typeof parts.v1 !== 'string') return false;
+  // `t=…,v1=…[,v1=…]`, spaces allowed after commas; any v1 may match (a secret being rotated).
+  let timestamp: string | undefined;
+  const signatures: string[] = [];
+  for (const part of header.split(',')) {
+    const [name, value] = part.trim().split('=', 2) as [string, string | undefined];
+    if (name === 't') timestamp = value;
+    else if (name === 'v1' && value !== undefined) signatures.push(value);
+  }
+  // Digits only: the timestamp is signed as written.
+  if (timestamp === undefined || !/^\d{1,12}$/.test(timestamp) || signatures.length === 0) return false;
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
-  if (Math.abs(now - t) > (options.toleranceSeconds ?? 300)) return false;
-  const expected = Buffer.from(hmacHex(secret, `${t}.${body}`), 'hex');
-  const given = Buffer.from(parts.v1, 'hex');
-  return expected.length === given.length && timingSafeEqual(expected, given);
+  if (Math.abs(now - Number(timestamp)) > (options.toleranceSeconds ?? 300)) return false;
+  const expected = Buffer.from(hmacHex(secret, `${timestamp}.${body}`), 'hex');
+  return signatures.some((signature) => {
+    const given = Buffer.from(signature, 'hex');
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
 }
 
 function hmacHex(secret: string, text: string): string {
