@@ -231,6 +231,15 @@ describe('PagerDuty payload size', () => {
     expect(event.payload.custom_details).toMatchObject({ alertId: alert.alertId, ruleId: alert.ruleId });
     expect(event.payload.custom_details.note).toMatch(/too large/);
   });
+
+  // Rule-written fields the details fallback does not touch: a huge runbook link, a huge rule id.
+  it('fits even when the links and rule id alone are too large', () => {
+    const alert = makeAlert({ runbook: `https://x/${'r'.repeat(600_000)}`, ruleId: 'R'.repeat(600_000) });
+    const event = triggerEvent(alert, { routingKey: 'k' });
+    expect(size(event)).toBeLessThanOrEqual(500_000);
+    expect(event.links).toEqual([]);
+    expect(event.payload.custom_details).toMatchObject({ alertId: alert.alertId });
+  });
 });
 
 describe('webhook', () => {

@@ -90,9 +90,26 @@ export function triggerEvent(alert: Alert, options: PagerDutyEventOptions) {
         note: 'details omitted: too large for PagerDuty; see the other sinks or the logs for this alert id',
       };
     }
+    // Still too large: the rest is rule-written (a huge runbook link, a rule id) or the source's
+    // key. Links go, and each string is cut to a size that always fits.
+    if (!fitsPagerDuty(event)) {
+      event.links = [];
+      const payload = event.payload;
+      payload.source = truncate(payload.source, LAST_RESORT_CHARS);
+      payload.component = truncate(payload.component, LAST_RESORT_CHARS);
+      payload.class = truncate(payload.class, LAST_RESORT_CHARS);
+      if (payload.group !== undefined) payload.group = truncate(payload.group, LAST_RESORT_CHARS);
+      payload.custom_details = {
+        alertId: alert.alertId,
+        note: 'details omitted: too large for PagerDuty; see the other sinks or the logs for this alert id',
+      };
+    }
   }
   return event;
 }
+
+/** Each rule-written string an event keeps when nothing else made it fit. */
+const LAST_RESORT_CHARS = 1024;
 
 function fitsPagerDuty(event: object): boolean {
   return Buffer.byteLength(JSON.stringify(event)) <= PAGERDUTY_LIMITS.payloadBytes;
