@@ -182,8 +182,10 @@ async function start(
     readiness: () => ({
       ready: ready(),
       checks: {
-        sqs: consumer.isHealthy() ? 'polling' : `not polling (${consumer.status().state})`,
-        sinks: dispatcher.healthy ? 'healthy' : 'a sink reports itself unhealthy',
+        sqs: sqsReadiness(consumer),
+        sinks: dispatcher.healthy
+          ? 'healthy'
+          : `unhealthy: ${dispatcher.unhealthySinks.join(', ')} (the destination refuses alerts; see the logs)`,
       },
     }),
   });
@@ -337,6 +339,15 @@ async function raceDeadline(work: Promise<unknown>, deadline: number): Promise<v
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** What `/readyz` says of the queue: why it is not ready, where it can tell. */
+function sqsReadiness(consumer: SqsConsumer): string {
+  if (consumer.isHealthy()) return 'polling';
+  const { state, consecutiveReceiveErrors } = consumer.status();
+  if (state === 'running' && consecutiveReceiveErrors > 0)
+    return `not polling: ${consecutiveReceiveErrors} receives failed in a row (see the ReceiveMessage errors in the logs)`;
+  return `not polling (${state})`;
 }
 
 function describe(err: unknown): string {

@@ -202,6 +202,7 @@ describe('retries', () => {
     expect(first).toMatchObject({ sinks: { slack: 'failed-retryable' }, settled: false });
     expect(slack.requests).toHaveLength(1);
     expect(dispatcher.healthy).toBe(false);
+    expect(dispatcher.unhealthySinks).toEqual(['slack']); // named in /readyz
 
     gone = false; // the operator fixed the channel
     expect((await dispatcher.dispatch(alert)).sinks).toEqual({ slack: 'delivered' });

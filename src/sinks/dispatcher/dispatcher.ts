@@ -114,6 +114,11 @@ export class Dispatcher {
     return this.#sinks.every((sink) => sink.healthy());
   }
 
+  /** Names of the sinks that report themselves unhealthy (config names, not secrets). */
+  get unhealthySinks(): string[] {
+    return this.#sinks.filter((sink) => !sink.healthy()).map((sink) => sink.name);
+  }
+
   /**
    * Sends one alert to every sink that accepts it and does not have it yet. Resolves when each of
    * them has delivered, failed permanently or run out of retries; never rejects.
