@@ -32,6 +32,8 @@ export interface DedupStore {
    * can come from one line in ten). Must share its counters with `increment`.
    */
   incrementSync?(key: string, windowStartMs: number, expiresAtMs: number, match?: MatchIdentity): number;
+  /** True when the store uses `match` (see `increment`); the deduplicator builds none otherwise. */
+  readonly countsMatchesOnce?: boolean;
   /**
    * Optional: the count of `key` in a window, without counting (0 when there is none). The
    * deduplicator asks it only when a half-shifted threshold window is reached (see dedup.ts); a

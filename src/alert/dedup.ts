@@ -48,6 +48,12 @@ export function shiftedWindowStartOf(eventTimeMs: number, dedupPeriodMinutes: nu
   return Math.floor((eventTimeMs - halfMs) / periodMs) * periodMs + halfMs;
 }
 
+/** The starts of the two regular windows a shifted window overlaps. */
+function regularWindowsOf(shiftedStartMs: number, dedupPeriodMinutes: number): [number, number] {
+  const halfMs = (dedupPeriodMinutes * 60_000) / 2;
+  return [shiftedStartMs - halfMs, shiftedStartMs + halfMs];
+}
+
 /**
  * The store key of a rule's dedup string: `RuleID:dedup string`. A RuleID holding `:` (or `%`) is
  * percent-encoded first, so the first `:` always ends the rule's part and rule `A:B` with dedup
@@ -69,7 +75,8 @@ function encodeRuleId(ruleId: string): string {
  * rule that opens at its first match needs none (rereads are kept from alerting twice by alert
  * ids and the ledger), and neither does an event with no source (a rule test).
  */
-function identityOf(match: RuleMatch): MatchIdentity | undefined {
+function identityOf(match: RuleMatch, store: DedupStore): MatchIdentity | undefined {
+  if (store.countsMatchesOnce !== true) return undefined;
   const { threshold } = match.rule;
   if (threshold <= 1 || threshold > MAX_IDEMPOTENT_THRESHOLD) return undefined;
   const source = match.event.source;
@@ -125,7 +132,7 @@ export class Deduplicator {
     const { rule, dedupString } = match;
     const { store } = this.options;
     const key = dedupKey(rule.id, dedupString);
-    const identity = identityOf(match);
+    const identity = identityOf(match, store);
     const windowStartMs = this.windowOf(match);
     const counting = store.increment(key, windowStartMs, this.expiresAt(rule, windowStartMs), identity);
     if (rule.threshold <= 1) return this.settle(match, this.open(match, windowStartMs, await counting));
@@ -136,12 +143,9 @@ export class Deduplicator {
     ]);
     let alert = this.open(match, windowStartMs, count);
     if (alert === null && shiftedCount >= rule.threshold) {
-      const halfMs = (rule.dedupPeriodMinutes * 60_000) / 2;
-      const [before, after] = await Promise.all([
-        store.count?.(key, shiftedStartMs - halfMs) ?? 0,
-        store.count?.(key, shiftedStartMs + halfMs) ?? 0,
-      ]);
-      alert = this.openShifted(match, shiftedStartMs, before, after);
+      const [before, after] = regularWindowsOf(shiftedStartMs, rule.dedupPeriodMinutes);
+      const counts = await Promise.all([store.count?.(key, before) ?? 0, store.count?.(key, after) ?? 0]);
+      alert = this.openShifted(match, shiftedStartMs, counts[0], counts[1]);
     }
     return this.settle(match, alert);
   }
@@ -157,7 +161,7 @@ export class Deduplicator {
     if (incrementSync === undefined) return this.offer(match);
     const { rule, dedupString } = match;
     const key = dedupKey(rule.id, dedupString);
-    const identity = identityOf(match);
+    const identity = identityOf(match, this.options.store);
     const windowStartMs = this.windowOf(match);
     const count = incrementSync(key, windowStartMs, this.expiresAt(rule, windowStartMs), identity);
     let alert = this.open(match, windowStartMs, count);
@@ -168,14 +172,9 @@ export class Deduplicator {
       const expiresAtMs = this.expiresAt(rule, shiftedStartMs);
       const shiftedCount = incrementSync(key, shiftedStartMs, expiresAtMs, identity);
       if (alert === null && shiftedCount >= rule.threshold) {
-        const halfMs = (rule.dedupPeriodMinutes * 60_000) / 2;
         const countSync = this.countSync ?? (() => 0);
-        alert = this.openShifted(
-          match,
-          shiftedStartMs,
-          countSync(key, shiftedStartMs - halfMs),
-          countSync(key, shiftedStartMs + halfMs),
-        );
+        const [before, after] = regularWindowsOf(shiftedStartMs, rule.dedupPeriodMinutes);
+        alert = this.openShifted(match, shiftedStartMs, countSync(key, before), countSync(key, after));
       }
     }
     return this.settle(match, alert);

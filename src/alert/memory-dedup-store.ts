@@ -14,6 +14,7 @@ export const DEFAULT_DEDUP_MAX_ENTRIES = 100_000;
  * map lookup rather than a promise; `increment` wraps it for callers of the async contract.
  */
 export class MemoryDedupStore implements DedupStore {
+  readonly countsMatchesOnce = true;
   // A mutable box per counter: a repeat is one `get` (which also refreshes its LRU position)
   // and an increment, rather than a `get` and a `set`. `ids`: the matches counted so far towards a
   // threshold not yet reached (see DedupStore.increment), dropped once it is reached.

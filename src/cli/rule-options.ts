@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { loadConfiguredRules } from '../detect/configured-rules.js';
-import { loadRules, noticesByKind, type LoadedRules, type RuleNotice } from '../detect/loader.js';
+import {
+  loadRules,
+  noticesByKind,
+  type LoadedRules,
+  type RuleNotice,
+  type RuleProblem,
+} from '../detect/loader.js';
 import { loadRulesConfigReporting } from './load-config.js';
 
 /** What `--rules`, `--no-builtin` and (for test and rules) `--config` give a command's action. */
@@ -49,10 +55,14 @@ export async function loadRulesReporting({
   } else {
     loaded = await loadRules({ paths, builtin });
   }
-  for (const problem of loaded.problems)
-    process.stderr.write(`invalid rule: ${problem.file}: ${problem.message}\n`);
+  for (const problem of loaded.problems) printRuleProblem(problem);
   printNotices(loaded.notices);
   return loaded;
+}
+
+/** `invalid rule: FILE: Key: what is wrong`, as every command prints a rule that did not load. */
+export function printRuleProblem(problem: RuleProblem): void {
+  process.stderr.write(`invalid rule: ${problem.file}: ${problem.message}\n`);
 }
 
 /** Notices shown per kind before the rest are only counted. */

@@ -6,7 +6,7 @@ import { LocalInputError } from '../ingest/local-files.js';
 import type { SourceRef } from '../logs/event.js';
 import { createLogger } from '../observe/logger.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
-import { addRulesOption, printNotices, type RuleSourceOptions } from './rule-options.js';
+import { addRulesOption, printNotices, printRuleProblem, type RuleSourceOptions } from './rule-options.js';
 import { runScan, ScanSetupError, type SinkTally } from './scan-session.js';
 
 /** Parse errors printed one by one before the rest are only counted. */
@@ -84,8 +84,7 @@ export function registerScan(program: Command): void {
           config: options.builtin ? config : withoutBuiltinRules(config),
           rulePaths: options.rules,
           logger,
-          onRuleProblem: (problem) =>
-            process.stderr.write(`invalid rule: ${problem.file}: ${problem.message}\n`),
+          onRuleProblem: printRuleProblem,
           onRuleNotices: printNotices,
           onParseError: (error, source) => {
             if (reported++ < MAX_REPORTED_PARSE_ERRORS) {
