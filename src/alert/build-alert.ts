@@ -17,14 +17,14 @@ const CONTEXT_BY_LOG_TYPE: Record<string, (event: LogEvent) => Record<string, un
   'AWS.S3ServerAccess': s3AccessAlertContext,
 };
 
-/** What each log type leaves out of the records an alert carries (see presigned.ts). */
-const REDACT_BY_LOG_TYPE: Record<string, (record: Record<string, unknown>) => Record<string, unknown>> = {
+/**
+ * What each log type leaves out of every string an alert carries (see presigned.ts). Applied to the
+ * built alert, after dedup: the dedup key and alert id are those of the raw values, so they stay
+ * the same whatever is redacted.
+ */
+const REDACT_BY_LOG_TYPE: Record<string, <T>(value: T) => T> = {
   'AWS.S3ServerAccess': redactPresignedSecrets,
 };
-
-function redacted(event: LogEvent, record: Record<string, unknown>): Record<string, unknown> {
-  return REDACT_BY_LOG_TYPE[event.logType]?.(record) ?? record;
-}
 
 export function standardContext(event: LogEvent): Record<string, unknown> {
   return CONTEXT_BY_LOG_TYPE[event.logType]?.(event) ?? {};
@@ -116,18 +116,18 @@ export function buildAlert(match: RuleMatch, window: AlertWindow, errors?: RuleE
     reference: asText(callHelper(rule, 'reference', event, errors), rule.reference),
     tags: rule.tags,
     reports: rule.reports,
-    summary: redacted(event, summaryOf(rule.summaryAttributes, event)),
+    summary: summaryOf(rule.summaryAttributes, event),
     context: {
       ...standardContext(event),
       ...(ruleContext !== null && typeof ruleContext === 'object' && !Array.isArray(ruleContext)
         ? ruleContext
         : {}),
     },
-    event: redacted(event, event.toJSON()),
+    event: event.toJSON(),
     source: event.source ?? null,
   };
   if (Array.isArray(destinations) && destinations.every((name) => typeof name === 'string')) {
     alert.destinations = destinations;
   }
-  return alert;
+  return REDACT_BY_LOG_TYPE[event.logType]?.(alert) ?? alert;
 }

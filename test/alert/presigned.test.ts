@@ -23,4 +23,34 @@ describe('alerts of presigned requests', () => {
     }
     expect(event.get('requesturi')).toBe(PRESIGNED);
   });
+
+  // A page opened from a presigned URL sends it as the Referer of its sub-requests, and a rule can
+  // put the request-URI in its title, dedup string or context: none of them may carry the secrets.
+  it('strip them from the referrer, title, dedup string and context too, keeping the alert id', () => {
+    const url = `https://photos.s3.amazonaws.com/${PRESIGNED.split(' ')[1]!.slice(1)}`;
+    const event = parseS3AccessLine(
+      line({ requestUri: `"${PRESIGNED}"`, referrer: `"${url}"` }),
+    ) as S3AccessEvent;
+    expect(isParseError(event)).toBe(false);
+    const rule = testRule({
+      logTypes: ['AWS.S3ServerAccess'],
+      helpers: {
+        title: (e) => `GET ${String(e.get('requesturi'))}`,
+        dedup: (e) => String(e.get('referrer')),
+        alertContext: (e) => ({ nested: [{ uri: e.get('requesturi') }] }),
+      },
+      kind: 'code',
+    });
+    const match = describeMatch(rule, event);
+    expect(match.dedupString).toContain('0123456789abcdef'); // dedup decides on the raw value
+    const alert = buildAlert(match, { alertId: 'stable-id', windowStartMs: 0 });
+    expect(alert.alertId).toBe('stable-id');
+    const written = JSON.stringify(alert);
+    expect(written).not.toMatch(/0123456789abcdef|SessionToken/);
+    expect(alert.event.referrer).toContain('X-Amz-Signature=[redacted]');
+    expect(alert.title).toContain('X-Amz-Signature=[redacted]');
+    expect(alert.dedupString).toContain('X-Amz-Signature=[redacted]');
+    expect(JSON.stringify(alert.context)).toContain('X-Amz-Security-Token=[redacted]');
+    expect(event.get('referrer')).toBe(url); // rules still see it whole
+  });
 });
