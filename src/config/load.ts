@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, formatPath, yamlErrorSummary, type ConfigIssue } from './errors.js';
 import { interpolateEnv, type Env } from './interpolate.js';
@@ -42,20 +42,49 @@ async function readConfigFile(file: string): Promise<string> {
 
 /** The YAML text as a mapping of sections, not yet interpolated or validated. */
 function readSections(text: string, origin: string): Record<string, unknown> {
-  const doc = parseDocument(text, { prettyErrors: true });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: true, lineCounter });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       origin,
       doc.errors.map((e) => ({ path: '', message: `YAML: ${yamlErrorSummary(e.message)}` })),
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS() ?? {};
+  } catch (err) {
+    throw new ConfigError(origin, unresolvedAliases(doc, lineCounter, err));
+  }
   if (typeof raw !== 'object' || Array.isArray(raw) || raw === null) {
     throw new ConfigError(origin, [
       { path: '', message: 'expected a mapping of sections (sqs, s3, rules, …)' },
     ]);
   }
   return raw as Record<string, unknown>;
+}
+
+/**
+ * Why `toJS()` failed, without echoing the text: an unquoted value starting with `*` is read as an
+ * alias, and yaml's message quotes it — a secret written in place (`routingKey: *R0UT…`) would
+ * then be printed to the terminal and to the daemon's logs.
+ */
+function unresolvedAliases(doc: Document, lineCounter: LineCounter, err: unknown): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  visit(doc, {
+    Alias(_, node) {
+      if (node.resolve(doc) !== undefined) return;
+      const line = node.range ? lineCounter.linePos(node.range[0]).line : undefined;
+      issues.push({
+        path: '',
+        message: `YAML${line === undefined ? '' : ` line ${line}`}: a value starting with * is read as an alias to an anchor that does not exist; quote the value`,
+      });
+    },
+  });
+  if (issues.length > 0) return issues;
+  const reason =
+    err instanceof Error && /alias count/i.test(err.message) ? 'too many aliases' : 'cannot be read';
+  return [{ path: '', message: `YAML: ${reason}` }];
 }
 
 /** Parses a YAML config from text; `origin` names it in errors. The result is deeply frozen. */

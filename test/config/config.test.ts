@@ -62,6 +62,24 @@ describe('errors name their path', () => {
     ).toEqual(['sinks[0].colour', 'sinkz', 'sqs.waitTime']);
   });
 
+  // yaml's own message quotes the alias: a secret written in place would reach the terminal and logs.
+  it('names an unquoted value starting with * by its line, without echoing it', () => {
+    const issues = issuesOf('sinks:\n  - type: pagerduty\n    routingKey: *R0UTINGKEYSECRET0123\n');
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.message).toMatch(
+      /line 3: a value starting with \* is read as an alias.*quote the value/,
+    );
+    expect(JSON.stringify(issues)).not.toContain('R0UTINGKEYSECRET');
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const name of 'bcdefghij')
+      bomb.push(
+        `${name}: &${name} [${Array(9)
+          .fill(`*${String.fromCharCode(name.charCodeAt(0) - 1)}`)
+          .join(', ')}]`,
+      );
+    expect(issuesOf(bomb.join('\n')).map((issue) => issue.message)).toEqual(['YAML: too many aliases']);
+  });
+
   // fetch refuses such headers on every request: the sink would never deliver.
   it('rejects webhook headers fetch cannot send, or that s3-sentinel sets, without echoing them', () => {
     const issues = issuesOf(`sinks:
