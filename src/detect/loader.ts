@@ -6,8 +6,8 @@
  * panther-analysis checkout can be pointed at. A `--rules` rule with a built-in rule's RuleID
  * replaces the built-in one (Panther's workflow: copy a rule, tune it), with a notice.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, isSeq, parseDocument, YAMLParseError, type Node } from 'yaml';
 import { yamlErrorSummary } from '../config/errors.js';
@@ -74,14 +74,47 @@ export interface LoadedRules {
   notices: RuleNotice[];
 }
 
-async function listYamlFiles(path: string): Promise<string[]> {
+const YAML_FILE = /\.ya?ml$/i;
+
+/**
+ * The YAML files under `path`, symlinks followed (rule packs are often linked in from a shared
+ * checkout: skipping them would silently drop rules). `seen` holds the real paths of directories
+ * already listed, so a link loop ends.
+ */
+async function listYamlFiles(path: string, seen = new Set<string>()): Promise<string[]> {
   const info = await stat(path);
   if (!info.isDirectory()) return [path];
-  const entries = await readdir(path, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((entry) => entry.isFile() && /\.ya?ml$/i.test(entry.name))
-    .map((entry) => join(entry.parentPath, entry.name))
-    .sort();
+  const real = await realpath(path);
+  if (seen.has(real)) return [];
+  seen.add(real);
+  const files: string[] = [];
+  for (const entry of await readdir(path, { withFileTypes: true, recursive: true })) {
+    const entryPath = join(entry.parentPath, entry.name);
+    if (entry.isFile()) {
+      if (YAML_FILE.test(entry.name)) files.push(entryPath);
+    } else if (entry.isSymbolicLink()) {
+      // A broken link is left to the loader only when it looks like a rule file, which then
+      // reports it as unreadable; a broken link to anything else is not a rule.
+      const target = await stat(entryPath).catch(() => undefined);
+      if (target?.isDirectory()) files.push(...(await listYamlFiles(entryPath, seen)));
+      else if (YAML_FILE.test(entry.name)) files.push(entryPath);
+    }
+  }
+  return files.sort();
+}
+
+/**
+ * The module a code rule's `Filename` names, which must lie in the rule file's directory (or
+ * below): loading it runs it, so a rule file must not be able to run code from anywhere else.
+ */
+function codeModulePath(ruleFile: string, filename: string): string {
+  const directory = dirname(ruleFile);
+  const modulePath = resolve(directory, filename);
+  const inside = relative(directory, modulePath);
+  if (isAbsolute(filename) || inside.startsWith('..') || isAbsolute(inside)) {
+    throw new RuleSyntaxError('Filename', `${filename}: must name a file in the rule file's directory`);
+  }
+  return modulePath;
 }
 
 function metadataOf(file: string, rule: RuleFile, kind: RuleMetadata['kind']): RuleMetadata {
@@ -125,6 +158,7 @@ export async function compileRuleFile(
     const logic = compileSimpleRule(rule, ctx);
     return { ...metadataOf(file, rule, 'simple'), ...logic };
   }
+  const modulePath = codeModulePath(file, rule.Filename!);
   if (willRun && !willRun(rule.RuleID, rule.Enabled)) {
     // Listed, never evaluated: the engine skips disabled rules.
     return {
@@ -135,7 +169,6 @@ export async function compileRuleFile(
       helpers: {},
     };
   }
-  const modulePath = resolve(dirname(file), rule.Filename!);
   let code;
   try {
     code = await loadCodeRule(modulePath, { settings });

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,26 @@ function ruleDir(files: Record<string, string>): string {
 }
 
 const HEADER = 'AnalysisType: rule\nLogTypes: [Test.Log]\nSeverity: Low\n';
+
+describe('rule directories', () => {
+  // Rule packs are often linked in from a shared checkout: a skipped link is a silent detection gap.
+  it('follow symlinked rule files and directories, and end on a link loop', async () => {
+    const shared = ruleDir({
+      'linked.yml': `${HEADER}RuleID: Linked.File\nDetection: [{ Key: a, Condition: Exists }]\n`,
+    });
+    const pack = ruleDir({
+      'in-pack.yml': `${HEADER}RuleID: Linked.Dir\nDetection: [{ Key: a, Condition: Exists }]\n`,
+    });
+    const dir = ruleDir({});
+    symlinkSync(join(shared, 'linked.yml'), join(dir, 'linked.yml'));
+    symlinkSync(pack, join(dir, 'pack'));
+    symlinkSync(dir, join(dir, 'loop'));
+    symlinkSync(join(dir, 'missing.txt'), join(dir, 'dangling'));
+    const { rules, problems } = await loadRules({ builtin: false, paths: [dir] });
+    expect(problems).toEqual([]);
+    expect(rules.map((rule) => rule.id).sort()).toEqual(['Linked.Dir', 'Linked.File']);
+  });
+});
 
 describe('invalid rules', () => {
   it('names the file and the key, and still loads the valid rules', async () => {
@@ -137,6 +157,30 @@ describe('invalid rules', () => {
 describe('code rules', () => {
   const yaml = (id: string, file: string, extra = '') =>
     `${HEADER}RuleID: ${id}\nFilename: ${file}\nDisplayName: Code rule ${id}\nDedupPeriodMinutes: 30\n${extra}`;
+
+  // Loading a module runs it: whoever can drop a YAML file must not be able to run code from elsewhere.
+  it("refuses a Filename outside the rule file's directory, without running it", async () => {
+    const root = mkdtempSync(join(tmpdir(), 's3s-trav-'));
+    mkdirSync(join(root, 'outside'));
+    const marker = join(root, 'outside', 'RAN');
+    writeFileSync(
+      join(root, 'outside', 'evil.mjs'),
+      `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, 'x'); export const rule = () => true;`,
+    );
+    const dir = join(root, 'rules');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'up.yml'), yaml('Up', '../outside/evil.mjs'));
+    writeFileSync(join(dir, 'abs.yml'), yaml('Abs', join(root, 'outside', 'evil.mjs')));
+    writeFileSync(join(dir, 'off.yml'), yaml('Off', '../outside/evil.mjs', 'Enabled: false\n'));
+    const { rules, problems } = await loadRules({ builtin: false, paths: [dir] });
+    expect(rules).toEqual([]);
+    expect(problems.map((problem) => problem.file).sort()).toEqual(
+      ['abs.yml', 'off.yml', 'up.yml'].map((name) => join(dir, name)),
+    );
+    for (const problem of problems)
+      expect(problem.message).toMatch(/Filename: .*must name a file in the rule file's directory/);
+    expect(existsSync(marker)).toBe(false);
+  });
 
   it('loads TypeScript without a build step and uses its helpers', async () => {
     const dir = ruleDir({
