@@ -38,6 +38,24 @@ export function httpUrlField() {
   }, 'must not contain a user name or password (use headers for credentials)');
 }
 
+/** Loopback hosts, where plain http never leaves the machine (test receivers, a local proxy). */
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/** True for an https URL, or an http URL to a loopback host: one a credential may travel over. */
+export function isPrivateChannel(url: string): boolean {
+  if (!URL.canParse(url)) return true; // already reported by the URL check
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'https:' || LOOPBACK_HOST.test(hostname);
+}
+
+export const CLEARTEXT_CREDENTIAL =
+  'must be https:// (it carries a credential, which http:// would send in cleartext); http:// is accepted only for localhost';
+
+/** An https URL that is itself a credential or carries one (http:// only to loopback hosts). */
+export function credentialUrlField() {
+  return httpUrlField().refine(isPrivateChannel, CLEARTEXT_CREDENTIAL);
+}
+
 /** A non-empty string without surrounding whitespace (a stray space in a key is a classic mistake). */
 export function tokenField() {
   return z

@@ -239,4 +239,29 @@ describe('sink URLs', () => {
     expect(message).toContain('must not contain a user name or password');
     expect(message).not.toContain('hunter2');
   });
+
+  // The Slack URL and the PagerDuty routing key are credentials; so are a webhook's headers.
+  it('refuses plain http for sinks that carry a credential, except to localhost', () => {
+    const sinks = [
+      '{ type: slack, webhookUrl: "http://hooks.slack.com/services/T/B/x" }',
+      '{ type: pagerduty, routingKey: abc, url: "http://events.pagerduty.com/v2/enqueue" }',
+      '{ type: webhook, url: "http://siem.internal/hook", headers: { Authorization: "Bearer t" } }',
+    ];
+    const issues = issuesOf(`sinks:\n${sinks.map((sink) => `  - ${sink}\n`).join('')}`);
+    expect(issues.map((issue) => issue.path)).toEqual([
+      'sinks[0].webhookUrl',
+      'sinks[1].url',
+      'sinks[2].url',
+    ]);
+    for (const issue of issues) expect(issue.message).toMatch(/must be https:\/\/ .*cleartext/);
+    const accepted = [
+      '{ type: slack, webhookUrl: "http://127.0.0.1:8080/services/T/B/x" }',
+      '{ type: pagerduty, routingKey: abc, url: "http://localhost:9/v2/enqueue" }',
+      '{ type: webhook, url: "http://[::1]:9/hook", headers: { Authorization: "Bearer t" } }',
+      '{ type: webhook, name: signed, url: "http://siem.internal/hook", secret: "0123456789abcdef" }', // signed, not sent
+    ];
+    expect(() =>
+      parseConfig(`sinks:\n${accepted.map((sink) => `  - ${sink}\n`).join('')}`, { env: {} }),
+    ).not.toThrow();
+  });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpUrlField, tokenField } from '../../config/fields.js';
+import { credentialUrlField, tokenField } from '../../config/fields.js';
 import { sinkBaseShape } from '../common-config.js';
 
 export const PAGERDUTY_US_URL = 'https://events.pagerduty.com/v2/enqueue';
@@ -12,7 +12,8 @@ export const PagerDutySinkSchema = z.strictObject({
   ...sinkBaseShape,
   /** The integration key of an Events API v2 integration; a credential. */
   routingKey: tokenField(),
-  url: httpUrlField().default(PAGERDUTY_US_URL),
+  /** The routing key travels in each event's body, so this is https (http only to localhost). */
+  url: credentialUrlField().default(PAGERDUTY_US_URL),
   /** Overrides `payload.source` (default: `s3://<bucket>` of the alert). */
   source: z.string().min(1).optional(),
   /** Overrides `payload.component` (default: the alert's log type). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpUrlField, intField } from '../../config/fields.js';
+import { credentialUrlField, intField } from '../../config/fields.js';
 import { sinkBaseShape } from '../common-config.js';
 
 /** Slack accepts about one message per second per incoming webhook. */
@@ -12,7 +12,7 @@ export const SlackSinkSchema = z.strictObject({
   type: z.literal('slack'),
   ...sinkBaseShape,
   /** The incoming webhook URL; a credential. */
-  webhookUrl: httpUrlField(),
+  webhookUrl: credentialUrlField(),
   /** Minimum gap between two messages to this webhook. */
   minIntervalMs: intField(SLACK_MIN_INTERVAL_MS.min, SLACK_MIN_INTERVAL_MS.max).default(
     SLACK_MIN_INTERVAL_MS.default,
