@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { forEachLine } from '../ingest/decode.js';
 import { DEFAULT_MAX_LINE_BYTES, type LineSink } from '../ingest/line-splitter.js';
 import { LocalInputError, STDIN_NAME, listLocalInputs } from '../ingest/local-files.js';
+import { jsonLine } from '../logs/json-line.js';
 import { isParseError, parseS3AccessLine } from '../logs/s3-access/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
@@ -62,7 +63,7 @@ export async function runParse(paths: string[], options: ParseCommandOptions = {
             err.write(`${name}:${lineNo}: ${record.message}\n`);
           } else {
             summary.records++;
-            out.write(JSON.stringify(record) + '\n');
+            out.write(jsonLine(record) + '\n');
           }
         },
         tooLong(lineNo, bytes) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AWS_DOC_LINES } from '../logs/s3-access/lines.js';
+import { AWS_DOC_LINES, line } from '../logs/s3-access/lines.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -72,6 +72,17 @@ describe('s3-sentinel parse', () => {
     expect(errors[0]).toMatch(new RegExp(`^${file}:3: not an S3 server access log line: `));
     expect(errors[1]).toBe(`${file}:4: line of 70000 bytes exceeds the 65536-byte limit; skipped`);
     expect(errors[2]).toMatch(/^s3-sentinel parse: 2 records, 2 errors, \d+ bytes, \d+\.\d+ s$/);
+  });
+
+  // Client text (a user agent) must not reach a terminal as control characters: JSON.stringify
+  // escapes ESC but not the C1 controls, which some terminals honour (U+009B is an 8-bit CSI).
+  it('escapes C1 controls, DEL and line separators in client fields, keeping the JSON equal', async () => {
+    const agent = 'x\u009b2J\u007f\u2028\u001b[31m';
+    const { code, stdout } = await runParse([], Buffer.from(`${line({ userAgent: `"${agent}"` })}\n`));
+    expect(code).toBe(0);
+    expect(stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/);
+    expect(stdout).toContain('x\\u009b2J\\u007f\\u2028\\u001b[31m');
+    expect(records(stdout)[0]).toMatchObject({ useragent: agent });
   });
 
   it('reads stdin when given no path or -, gunzipping by magic bytes', async () => {

@@ -86,13 +86,15 @@ describe('stdout sink', () => {
     const out = new PassThrough();
     const chunks: string[] = [];
     out.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-    const alerts = [makeAlert(), makeAlert({ severity: 'LOW' })];
+    // A client-written user agent with an 8-bit CSI must not reach a terminal raw.
+    const alerts = [makeAlert(), makeAlert({ severity: 'LOW', title: 'ua \u009b2J\u2028' })];
     const d = dispatcherFor([{ type: 'stdout' }], out);
 
     const outcomes = await Promise.all(alerts.map((alert) => d.dispatch(alert)));
     await d.close();
 
     expect(outcomes.map((o) => o.sinks.stdout)).toEqual(['delivered', 'delivered']);
+    expect(chunks.join('')).not.toMatch(/[\u0080-\u009f\u2028]/);
     expect(
       chunks
         .join('')

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Alert } from '../../alert/alert.js';
+import { jsonLine } from '../../logs/json-line.js';
 import { createAlertFilter } from '../filter.js';
 import type { SendResult, Sink } from '../sink.js';
 import type { StdoutSinkConfig } from './config.js';
@@ -45,7 +46,7 @@ export class StdoutSink implements Sink {
       return writeFailure(err as NodeJS.ErrnoException);
     }
     if (this.#broken) return writeFailure(this.#broken);
-    const text = alerts.map((alert) => `${JSON.stringify(alert)}\n`).join('');
+    const text = alerts.map((alert) => `${jsonLine(alert)}\n`).join('');
     // A failed write also emits 'error', which marks the sink broken for the sends after it.
     this.stream.write(text, () => undefined);
     return { ok: true, statusClass: '2xx' };
