@@ -42,16 +42,17 @@ export function addRulesConfigOption(command: Command): Command {
  * when `--config` is given — printing every invalid rule, skipped rule and replaced built-in rule
  * on stderr. `undefined` when the config is not valid (reported; the command exits 2).
  */
-export async function loadRulesReporting({
-  rules: paths,
-  builtin,
-  config: configFile,
-}: RuleSourceOptions): Promise<LoadedRules | undefined> {
+export async function loadRulesReporting(
+  { rules: paths, builtin, config: configFile }: RuleSourceOptions,
+  { forTests = false }: { forTests?: boolean } = {},
+): Promise<LoadedRules | undefined> {
   let loaded: LoadedRules;
   if (configFile !== undefined) {
     const rulesConfig = await loadRulesConfigReporting(configFile);
     if (rulesConfig === undefined) return undefined;
-    loaded = await loadConfiguredRules(builtin ? rulesConfig : { ...rulesConfig, builtin: false }, paths);
+    loaded = await loadConfiguredRules(builtin ? rulesConfig : { ...rulesConfig, builtin: false }, paths, {
+      forTests,
+    });
   } else {
     loaded = await loadRules({ paths, builtin });
   }

@@ -53,7 +53,7 @@ async function runTestCommand(options: TestOptions): Promise<number> {
     process.stderr.write('s3-sentinel test: --minimum-tests needs a whole number\n');
     return EXIT_USAGE;
   }
-  const loaded = await loadRulesReporting(options);
+  const loaded = await loadRulesReporting(options, { forTests: true });
   if (loaded === undefined) return EXIT_USAGE;
   const { rules, problems, notices } = loaded;
   const out: string[] = [];

@@ -16,11 +16,14 @@ export interface ConfiguredRules extends LoadedRules {
  * The rules a config asks for: the built-in pack (unless `builtin: false`), `paths` plus the
  * command line's `--rules`, compiled with `settings`, then switched on (`enabled`) or off
  * (`disabled`) by id. An id that names no loaded rule is a problem, not a silent no-op: a typo would
- * otherwise leave a noisy rule running or a wanted one off. The daemon and `scan` share this.
+ * otherwise leave a noisy rule running or a wanted one off. The daemon and `scan` share this;
+ * `test` passes `forTests`: every code rule's module is loaded (a disabled rule is tested too), and
+ * the built-in pack keeps its own settings, which its tests are written for.
  */
 export async function loadConfiguredRules(
   config: Pick<RulesConfig, 'builtin' | 'paths' | 'settings' | 'disabled' | 'enabled'>,
   extraPaths: readonly string[] = [],
+  { forTests = false }: { forTests?: boolean } = {},
 ): Promise<ConfiguredRules> {
   const on = new Set(config.enabled);
   const off = new Set(config.disabled);
@@ -28,7 +31,10 @@ export async function loadConfiguredRules(
     builtin: config.builtin,
     paths: [...config.paths, ...extraPaths],
     settings: config.settings,
-    willRun: (id, enabledInFile) => !off.has(id) && (enabledInFile || on.has(id)),
+    // Tests run every rule, enabled or not, and the built-in ones with their own settings.
+    ...(forTests
+      ? { builtinSeesSiteSettings: false }
+      : { willRun: (id: string, enabledInFile: boolean) => !off.has(id) && (enabledInFile || on.has(id)) }),
   });
   const configProblems = loaded.problems.filter((problem) => problem.unreadable);
   const problems: RuleProblem[] = [...loaded.problems];

@@ -35,6 +35,12 @@ export interface LoadRulesOptions {
    * alone takes about a third of a second); `test` and `rules` leave it out and load every module.
    */
   willRun?: (ruleId: string, enabledInFile: boolean) => boolean;
+  /**
+   * Whether the built-in pack sees the site `settings` (default true). `test` passes false: the
+   * built-in rules' tests are written against their own `Settings` defaults, and a site's
+   * allowlists and bucket lists would fail them.
+   */
+  builtinSeesSiteSettings?: boolean;
 }
 
 type WillRun = LoadRulesOptions['willRun'];
@@ -242,8 +248,11 @@ export async function loadRules(options: LoadRulesOptions = {}): Promise<LoadedR
   const notices: RuleNotice[] = [];
   /** RuleID → the rule loaded with it, and whether it came from the built-in pack. */
   const seen = new Map<string, { rule: CompiledRule; builtin: boolean }>();
+  /** Real paths of the files read: a directory given twice (config and `--rules`) is read once. */
+  const read = new Set<string>();
   for (const root of roots) {
     const fromBuiltin = root === builtinRoot[0];
+    const rootSettings = fromBuiltin && options.builtinSeesSiteSettings === false ? {} : settings;
     let files: string[];
     try {
       files = await listYamlFiles(root);
@@ -256,7 +265,10 @@ export async function loadRules(options: LoadRulesOptions = {}): Promise<LoadedR
       continue;
     }
     for (const file of files) {
-      const loaded = await loadFile(file, settings, options.willRun);
+      const real = await realpath(file).catch(() => file);
+      if (read.has(real)) continue;
+      read.add(real);
+      const loaded = await loadFile(file, rootSettings, options.willRun);
       for (const message of loaded.problems) problems.push({ file, message });
       if (loaded.skipped !== undefined) notices.push({ file, ...loaded.skipped, skipped: true });
       const rule = loaded.rule;

@@ -85,6 +85,31 @@ describe('s3-sentinel test', () => {
     expect((await cli('rules', '-c', join(dir, 'missing.yaml'))).code).toBe(2);
   });
 
+  // The CI recipe in the docs: `test -c config.yaml` with the site's own settings and switches.
+  it('tests every built-in rule with its own settings under a site config, disabled ones too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 's3s-test-site-'));
+    const config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      [
+        'rules:',
+        '  disabled: [AWS.S3.ServerAccess.Insecure]',
+        '  settings:',
+        '    allowedCidrs: [192.0.2.0/24]',
+        '    authenticatedBuckets: [payroll]',
+        "    protectedBuckets: { 'payroll-*': ['arn:aws:iam::111122223333:role/app'] }",
+        '    largeDownloadBytes: 5368709120',
+        '',
+      ].join('\n'),
+    );
+    const tested = await cli('test', '-c', config);
+    expect(tested.stderr).toBe('');
+    expect(tested.code).toBe(0);
+    expect(tested.stdout).toContain('AWS.S3.ServerAccess.UnknownRequester\n\t[PASS]'); // a disabled code rule
+    expect(tested.stdout).toContain('AWS.S3.ServerAccess.Insecure\n\t[PASS]');
+    expect(tested.stdout).toMatch(/Failed: 0/);
+  });
+
   it('exits 1 on a failing test or an invalid rule, and lists rules', async () => {
     const dir = mkdtempSync(join(tmpdir(), 's3s-test-cmd-'));
     writeFileSync(

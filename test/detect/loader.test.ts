@@ -35,6 +35,17 @@ describe('rule directories', () => {
     expect(problems).toEqual([]);
     expect(rules.map((rule) => rule.id).sort()).toEqual(['Linked.Dir', 'Linked.File']);
   });
+
+  // `rules.paths` and `--rules` add up: the same directory in both is not a clash with itself.
+  it('read a file reached twice (a directory given twice, or linked in twice) once', async () => {
+    const dir = ruleDir({ 'r.yml': `${HEADER}RuleID: Once\nDetection: [{ Key: a, Condition: Exists }]\n` });
+    const { rules, problems } = await loadRules({
+      builtin: false,
+      paths: [dir, `${dir}/`, join(dir, 'r.yml')],
+    });
+    expect(problems).toEqual([]);
+    expect(rules.map((rule) => rule.id)).toEqual(['Once']);
+  });
 });
 
 describe('invalid rules', () => {
