@@ -402,6 +402,57 @@ describe('close() during deliveries', () => {
     expect(claims).toHaveLength(after);
   });
 
+  // A replica that died holding a claim (or a scan cut short) must not cost the alert's message its
+  // receives: handing the message back each time could send it to the dead-letter queue.
+  it("waits on another replica's claim until it lapses or is delivered, and gives up on close", async () => {
+    const hook = await receiver(() => ({ status: 200 }));
+    const memory = new MemoryDeliveryLedger();
+    let lapsesAt = Date.now() + 150; // the dead holder's lease
+    const claimTimes: number[] = [];
+    const shared = {
+      get: memory.get.bind(memory),
+      record: memory.record.bind(memory),
+      close: memory.close.bind(memory),
+      claim: async () => {
+        claimTimes.push(Date.now());
+        return Date.now() < lapsesAt ? ('busy' as const) : ('claimed' as const);
+      },
+    };
+    const make = () => {
+      const dispatcher = new Dispatcher({
+        sinks: createSinks(SinksSchema.parse([{ type: 'webhook', url: `${hook.url}${WEBHOOK_PATH}` }])),
+        ledger: shared,
+        metrics: createMetrics(),
+        logger: capturingLogger().logger,
+        claimLeaseMs: 200, // polled every 50 ms
+      });
+      dispatchers.push(dispatcher);
+      return dispatcher;
+    };
+    expect((await make().dispatch(makeAlert({ alertId: 'lapsing' }))).sinks).toEqual({
+      webhook: 'delivered',
+    });
+    expect(hook.requests).toHaveLength(1);
+    expect(claimTimes.length).toBeGreaterThanOrEqual(3);
+
+    // A holder that keeps renewing: give up after a lease and a poll, for the message to come back.
+    lapsesAt = Infinity;
+    const started = Date.now();
+    expect((await make().dispatch(makeAlert({ alertId: 'held' }))).sinks).toEqual({
+      webhook: 'failed-retryable',
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+
+    const closing = make();
+    const waiting = closing.dispatch(makeAlert({ alertId: 'held-at-close' }));
+    await sleep(20);
+    const closedAt = Date.now();
+    await closing.close();
+    expect((await waiting).sinks).toEqual({ webhook: 'failed-retryable' });
+    expect(Date.now() - closedAt).toBeLessThan(100);
+    expect(hook.requests).toHaveLength(1);
+  });
+
   it('gives up at once on alerts still waiting for a paced lane', async () => {
     const slack = await receiver(() => ({ status: 200, body: 'ok', delayMs: 3000 }));
     const { dispatcher } = setup([

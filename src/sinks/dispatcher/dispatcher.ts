@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { LRUCache } from 'lru-cache';
 import { SinkLane } from './lane.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY_POLICY, sleep, type RetryPolicy } from './retry.js';
 
 /**
  * What happened to an alert at one sink:
@@ -24,9 +24,12 @@ const DISPATCH_LISTENERS = 1_000;
 /**
  * How long a claim on a shared ledger keeps other replicas from sending the same alert. The holder
  * renews it at half this while the delivery lasts (a backed-up lane, long retries), so a replica
- * that dies while holding one only delays that alert by this much.
+ * that dies while holding one (or a `scan` cut short) only delays that alert by this much: short,
+ * because a replica that finds the claim taken waits for it (see #claimOrWait).
  */
-export const DELIVERY_CLAIM_LEASE_MS = 10 * 60_000;
+export const DELIVERY_CLAIM_LEASE_MS = 60_000;
+/** How often a replica waiting on another's claim tries again (at most; a quarter lease if less). */
+const CLAIM_POLL_MS = 5_000;
 
 export type SinkOutcome = 'delivered' | 'skipped-already-delivered' | 'failed-permanent' | 'failed-retryable';
 
@@ -192,9 +195,10 @@ export class Dispatcher {
     if (recorded === 'failed-permanent' || this.#refused.has(key)) return 'failed-permanent';
     if (this.#closed) return 'failed-retryable';
 
-    const claim = await this.#claim(sink, alert);
+    const claim = await this.#claimOrWait(sink, alert);
     if (claim === 'delivered') return 'skipped-already-delivered';
-    // Another replica is sending it now: this source comes back later and finds it delivered.
+    // Another replica is still sending it (renewing its claim), or we are closing: this source
+    // comes back later and finds it delivered.
     if (claim === 'busy') return 'failed-retryable';
 
     const lane = this.#lanes.get(sink.name) as SinkLane;
@@ -238,6 +242,31 @@ export class Dispatcher {
       clearInterval(timer);
       return last;
     };
+  }
+
+  /**
+   * A claim, waiting while another replica holds it: its holder either delivers (→ `delivered`) or
+   * dies, and then its lease runs out and the claim is ours. Waiting keeps this alert's message in
+   * flight rather than handing it back, which would spend one of its receives on nothing per
+   * visibility timeout and could send it to the dead-letter queue with every sink healthy. Gives up
+   * (`busy`) after one lease and a poll — the holder is alive and renewing — or on close().
+   */
+  async #claimOrWait(sink: Sink, alert: Alert): Promise<ClaimResult | 'unclaimed'> {
+    const pollMs = Math.min(CLAIM_POLL_MS, this.#claimLeaseMs / 4);
+    const giveUpAt = Date.now() + this.#claimLeaseMs + pollMs;
+    let claim = await this.#claim(sink, alert);
+    if (claim === 'busy') {
+      this.#logger.info(
+        { sink: sink.name, alertId: alert.alertId, waitMs: giveUpAt - Date.now() },
+        'alert is being delivered by another replica; waiting for it',
+      );
+    }
+    while (claim === 'busy' && Date.now() < giveUpAt && !this.#closed) {
+      await sleep(pollMs, this.#abort.signal);
+      if (this.#closed) break;
+      claim = await this.#claim(sink, alert);
+    }
+    return claim;
   }
 
   /** A claim on a shared ledger; `unclaimed` when the ledger takes none or cannot be reached. */
