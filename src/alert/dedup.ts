@@ -85,6 +85,11 @@ function identityOf(match: RuleMatch, store: DedupStore): MatchIdentity | undefi
   return { id: `${where}\u0000${source.line}`, upTo: threshold };
 }
 
+/** The key under which this process remembers that it opened a window's alert. */
+function openedKey(ruleId: string, dedupString: string, windowStartMs: number): string {
+  return `${ruleId}\u0000${dedupString}\u0000${windowStartMs}`;
+}
+
 export interface DeduplicatorOptions {
   store: DedupStore;
   metrics?: Pick<Metrics, 'alertsEmitted' | 'alertsSuppressed'>;
@@ -108,6 +113,8 @@ export const MAX_IDEMPOTENT_THRESHOLD = 1000;
 
 export class Deduplicator {
   private readonly emitted: LRUCache<string, true>;
+  /** The last decision under way per key and window (promise path): the next one waits for it. */
+  private readonly deciding = new Map<string, Promise<Alert | null>>();
   private readonly now: () => number;
   private readonly slackMs: number;
   private readonly incrementSync: SyncIncrement | undefined;
@@ -127,25 +134,53 @@ export class Deduplicator {
     this.countSync = store.countSync?.bind(store);
   }
 
-  /** Counts one match; returns the alert when this match opens one, else null. */
-  async offer(match: RuleMatch): Promise<Alert | null> {
+  /**
+   * Counts one match; returns the alert when this match opens one, else null.
+   *
+   * With a shared store every count is a write to one item, and a burst of thousands of matches on
+   * one key (one object can hold them) would hammer one partition until DynamoDB throttles it and
+   * fails the whole object, hiding the lines after the burst. So matches of one key and window are
+   * decided one after another, and once this process has opened that window's alert the rest write
+   * nothing: they cannot change a decision (the count has reached the threshold for every replica,
+   * and no shifted window overlapping it may alert).
+   *
+   * The shifted window is counted only after the regular one: every match in a shifted window's
+   * count is then already in its regular window's count, so the regular counts read before a
+   * shifted window opens cannot miss a match that another replica counted in both — which would let
+   * both grids alert on one burst.
+   */
+  offer(match: RuleMatch): Promise<Alert | null> {
+    const windowStartMs = this.windowOf(match);
+    const opened = openedKey(match.rule.id, match.dedupString, windowStartMs);
+    const earlier = this.deciding.get(opened);
+    const decide = () => this.decide(match, windowStartMs, opened);
+    const decision = earlier ? earlier.then(decide, decide) : decide();
+    this.deciding.set(opened, decision);
+    const forget = () => {
+      if (this.deciding.get(opened) === decision) this.deciding.delete(opened);
+    };
+    decision.then(forget, forget);
+    return decision;
+  }
+
+  private async decide(match: RuleMatch, windowStartMs: number, opened: string): Promise<Alert | null> {
     const { rule, dedupString } = match;
     const { store } = this.options;
+    if (this.emitted.has(opened)) return this.settle(match, null);
     const key = dedupKey(rule.id, dedupString);
     const identity = identityOf(match, store);
-    const windowStartMs = this.windowOf(match);
-    const counting = store.increment(key, windowStartMs, this.expiresAt(rule, windowStartMs), identity);
-    if (rule.threshold <= 1) return this.settle(match, this.open(match, windowStartMs, await counting));
-    const shiftedStartMs = shiftedWindowStartOf(this.timeOf(match), rule.dedupPeriodMinutes);
-    const [count, shiftedCount] = await Promise.all([
-      counting,
-      store.increment(key, shiftedStartMs, this.expiresAt(rule, shiftedStartMs), identity),
-    ]);
+    const count = await store.increment(key, windowStartMs, this.expiresAt(rule, windowStartMs), identity);
     let alert = this.open(match, windowStartMs, count);
-    if (alert === null && shiftedCount >= rule.threshold) {
-      const [before, after] = regularWindowsOf(shiftedStartMs, rule.dedupPeriodMinutes);
-      const counts = await Promise.all([store.count?.(key, before) ?? 0, store.count?.(key, after) ?? 0]);
-      alert = this.openShifted(match, shiftedStartMs, counts[0], counts[1]);
+    // As in offerNow: once the regular window has reached the threshold, no shifted window can alert.
+    if (rule.threshold > 1 && count < rule.threshold) {
+      const shiftedStartMs = shiftedWindowStartOf(this.timeOf(match), rule.dedupPeriodMinutes);
+      const expiresAtMs = this.expiresAt(rule, shiftedStartMs);
+      const shiftedCount = await store.increment(key, shiftedStartMs, expiresAtMs, identity);
+      if (alert === null && shiftedCount >= rule.threshold) {
+        const [before, after] = regularWindowsOf(shiftedStartMs, rule.dedupPeriodMinutes);
+        const counts = await Promise.all([store.count?.(key, before) ?? 0, store.count?.(key, after) ?? 0]);
+        alert = this.openShifted(match, shiftedStartMs, counts[0], counts[1]);
+      }
     }
     return this.settle(match, alert);
   }
@@ -221,7 +256,7 @@ export class Deduplicator {
     const { rule, dedupString } = match;
     // Keyed by string, not alert id: a repeat costs one lookup, and the id is hashed only when an
     // alert is actually opened.
-    const opened = `${rule.id}\u0000${dedupString}\u0000${windowStartMs}`;
+    const opened = openedKey(rule.id, dedupString, windowStartMs);
     if (this.emitted.has(opened)) return null;
     this.emitted.set(ownCopy(opened), true); // kept: must not hold on to its log line
     const alertId = alertIdFor(rule.id, dedupString, windowStartMs);

@@ -200,6 +200,65 @@ describe('event-time dedup', () => {
   });
 });
 
+describe('dedup against a shared store (the promise path)', () => {
+  /** A shared store's calls as they happen, over a memory store, each answered a tick later. */
+  function recordingStore() {
+    const inner = new MemoryDedupStore();
+    const calls: string[] = [];
+    const store = {
+      async increment(key: string, windowStartMs: number, expiresAtMs: number) {
+        calls.push(`start ${windowStartMs}`);
+        await new Promise((resolve) => setImmediate(resolve));
+        calls.push(`end ${windowStartMs}`);
+        return inner.increment(key, windowStartMs, expiresAtMs);
+      },
+      count: inner.count.bind(inner),
+      close: async () => undefined,
+    };
+    return { store, calls };
+  }
+
+  // Every count is a write to one DynamoDB item: a burst on one key throttled its partition and
+  // failed the whole object, hiding the lines after the burst.
+  it('writes nothing for matches of a window this process has opened', async () => {
+    const { store, calls } = recordingStore();
+    const dedup = new Deduplicator({ store });
+    const decisions = await Promise.all(
+      Array.from({ length: 50 }, () => dedup.offer(describeMatch(rule(), at(10 * HOUR)))),
+    );
+    expect(decisions.filter((alert) => alert !== null)).toHaveLength(1);
+    expect(calls).toEqual([`start ${10 * HOUR}`, `end ${10 * HOUR}`]); // one write for the burst
+    // A threshold: one write per match until it is reached, one at a time, then none.
+    const r = rule({ id: 'T', threshold: 5 });
+    calls.length = 0;
+    const thresholdDecisions = await Promise.all(
+      Array.from({ length: 40 }, () => dedup.offer(describeMatch(r, at(10 * HOUR)))),
+    );
+    expect(thresholdDecisions.findIndex((alert) => alert !== null)).toBe(4);
+    expect(calls.filter((call) => call === `start ${10 * HOUR}`)).toHaveLength(5);
+    expect(calls.slice(0, 4)).toEqual([
+      `start ${10 * HOUR}`,
+      `end ${10 * HOUR}`,
+      `start ${9.5 * HOUR}`,
+      `end ${9.5 * HOUR}`,
+    ]);
+  });
+
+  // Two replicas: one's shifted count must never include a match its regular count lacks.
+  it('counts the shifted window only after the regular one has been counted', async () => {
+    const { store, calls } = recordingStore();
+    const dedup = new Deduplicator({ store });
+    const r = rule({ threshold: 3, dedupPeriodMinutes: 60 });
+    await dedup.offer(describeMatch(r, at(10 * HOUR + 40 * 60_000)));
+    expect(calls).toEqual([
+      `start ${10 * HOUR}`,
+      `end ${10 * HOUR}`,
+      `start ${10.5 * HOUR}`,
+      `end ${10.5 * HOUR}`,
+    ]);
+  });
+});
+
 describe('dedup against a shared store whose count skipped the threshold', () => {
   it('still opens the alert once when an increment was counted twice (an SDK retry)', async () => {
     const { Deduplicator } = await import('../../src/alert/dedup.js');
