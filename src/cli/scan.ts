@@ -78,6 +78,13 @@ export function registerScan(program: Command): void {
       const progress = process.stderr.isTTY;
       let lastProgress = 0;
       let reported = 0;
+      /** Parse errors and too-long lines share one cap: a bad file must not flood the terminal. */
+      const reportLine = (message: string) => {
+        if (reported++ < MAX_REPORTED_PARSE_ERRORS) process.stderr.write(`${message}\n`);
+        else if (reported === MAX_REPORTED_PARSE_ERRORS + 1) {
+          process.stderr.write('further parse errors are counted but not shown\n');
+        }
+      };
       try {
         const result = await runScan({
           paths,
@@ -86,18 +93,9 @@ export function registerScan(program: Command): void {
           logger,
           onRuleProblem: printRuleProblem,
           onRuleNotices: printNotices,
-          onParseError: (error, source) => {
-            if (reported++ < MAX_REPORTED_PARSE_ERRORS) {
-              process.stderr.write(`${where(source)}:${source.line}: ${error.message}\n`);
-            } else if (reported === MAX_REPORTED_PARSE_ERRORS + 1) {
-              process.stderr.write('further parse errors are counted but not shown\n');
-            }
-          },
-          onTooLong: (source, bytes) => {
-            process.stderr.write(
-              `${where(source)}:${source.line}: line of ${bytes} bytes is too long, skipped\n`,
-            );
-          },
+          onParseError: (error, source) => reportLine(`${where(source)}:${source.line}: ${error.message}`),
+          onTooLong: (source, bytes) =>
+            reportLine(`${where(source)}:${source.line}: line of ${bytes} bytes is too long, skipped`),
           onInputError: (name, error) => {
             // S3 errors name the object themselves; others (a corrupt gzip stream) need it added.
             const text = error.message.includes(name) ? error.message : `${name}: ${error.message}`;

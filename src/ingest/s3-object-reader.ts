@@ -67,6 +67,8 @@ const THROTTLED = new Set([
   'UND_ERR_SOCKET',
 ]);
 
+const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
+
 /** Maps any error from GetObject (or from reading its body) to a kind and a bounded code. */
 export function classifyS3Error(err: unknown): { kind: S3ReadErrorKind; errorCode: string } {
   const e = err as { name?: string; Code?: string; code?: string; $metadata?: { httpStatusCode?: number } };
@@ -78,7 +80,8 @@ export function classifyS3Error(err: unknown): { kind: S3ReadErrorKind; errorCod
   if (DENIED.has(name) || status === 403)
     return { kind: 'denied', errorCode: DENIED.has(name) ? name : 'AccessDenied' };
   if (nodeCode && THROTTLED.has(nodeCode)) return { kind: 'throttled', errorCode: nodeCode };
-  if (THROTTLED.has(name) || status === 503 || status === 500 || status === 429) {
+  // 502 and 504 come from S3's front ends, VPC endpoints and proxies: as passing as a 503.
+  if (THROTTLED.has(name) || (status !== undefined && TRANSIENT_STATUSES.has(status))) {
     return { kind: 'throttled', errorCode: THROTTLED.has(name) ? name : `HTTP${status}` };
   }
   return { kind: 'failed', errorCode: /^[A-Za-z.]{1,40}$/.test(name) ? name : 'Unknown' };

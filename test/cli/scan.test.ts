@@ -107,6 +107,18 @@ describe('s3-sentinel scan', () => {
     expect((failure as { stdout: string }).stdout).toMatch(/AWS\.S3\.ServerAccess\.Insecure/); // built-ins ran
   });
 
+  it('shows the first 20 bad or too-long lines on stderr and only counts the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 's3s-scan-long-'));
+    const file = join(dir, 'long.log');
+    writeFileSync(file, `${'x'.repeat(70_000)}\n`.repeat(30) + 'not a log line\n'.repeat(30));
+    const { stderr } = await scan(file);
+    const shown = stderr.split('\n').filter((text) => text.startsWith(`${file}:`));
+    expect(shown).toHaveLength(20);
+    expect(shown[0]).toBe(`${file}:1: line of 70000 bytes is too long, skipped`);
+    expect(stderr).toContain('further parse errors are counted but not shown');
+    expect(stderr).toMatch(/60 lines, 0 records, 60 parse errors/);
+  });
+
   it('says so when a directory holds no input', async () => {
     const empty = join(dir, 'empty-dir');
     await mkdir(empty);

@@ -188,6 +188,8 @@ describe('classifyS3Error', () => {
     [{ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }, 'denied', 'AccessDenied'],
     [{ name: 'SlowDown', $metadata: { httpStatusCode: 503 } }, 'throttled', 'SlowDown'],
     [{ name: 'Unknown', $metadata: { httpStatusCode: 503 } }, 'throttled', 'HTTP503'],
+    [{ name: 'Unknown', $metadata: { httpStatusCode: 502 } }, 'throttled', 'HTTP502'],
+    [{ name: 'Unknown', $metadata: { httpStatusCode: 504 } }, 'throttled', 'HTTP504'],
     [Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'throttled', 'ECONNRESET'],
     [{ name: 'InvalidRange', $metadata: { httpStatusCode: 416 } }, 'failed', 'InvalidRange'],
   ])('%o → %s', (err, kind, errorCode) => {
