@@ -113,6 +113,16 @@ export interface OpenedObject {
   contentLength: number | undefined;
 }
 
+/** A ranged read of one object version, to resume a body cut short. */
+interface RangedPart {
+  range: string;
+  ifMatch: string;
+}
+
+interface RawBody extends OpenedObject {
+  etag: string | undefined;
+}
+
 export class S3ObjectReader {
   private readonly clients = new Map<string, S3Client>();
 
@@ -143,13 +153,73 @@ export class S3ObjectReader {
   /**
    * Starts GetObject for `ref` and returns its body as a stream. Throttling and network errors
    * before the body starts are retried with backoff; everything else throws an S3ReadError at once.
-   * An error while the body streams surfaces as an S3ReadError on the stream.
+   * A throttling or network error while the body streams (a connection reset half-way) resumes the
+   * read where it stopped — a ranged GetObject of the same object version (`If-Match` its ETag) —
+   * so the reader downstream, gunzip included, sees one unbroken stream. Other errors, or one the
+   * retries do not cure, surface as an S3ReadError on the stream.
    */
   async open(ref: ObjectRef, signal?: AbortSignal): Promise<OpenedObject> {
+    const first = await this.openWithRetries(ref, signal);
+    const guarded = this.guard(ref);
+    const etag = first.etag;
+    let current = first.body;
+    let received = 0;
+    let resumes = 0;
+    const maxResumes = (this.options.maxAttempts ?? 4) - 1;
+    const attach = (body: Readable) => {
+      current = body;
+      body.on('data', (chunk: Buffer) => (received += chunk.length));
+      body.on('end', () => guarded.end());
+      // pipe() alone forwards no errors: re-raise body errors, classified, on the stream we return.
+      body.on('error', (err) => {
+        const error = err instanceof S3ReadError ? err : this.toReadError(err, ref);
+        body.unpipe(guarded);
+        body.destroy();
+        if (!error.retryable || etag === undefined || resumes >= maxResumes || signal?.aborted) {
+          guarded.destroy(error);
+          return;
+        }
+        resumes += 1;
+        void this.resume(ref, signal, { etag, from: received, attempt: resumes, error }).then(
+          (next) => (guarded.destroyed ? next.destroy() : attach(next)),
+          (resumeError: unknown) => guarded.destroy(resumeError as Error),
+        );
+      });
+      body.pipe(guarded, { end: false });
+    };
+    // Release the connection when the reader stops early or the guard fails.
+    guarded.on('close', () => current.destroy());
+    attach(first.body);
+    return { body: guarded, contentLength: first.contentLength };
+  }
+
+  /** The rest of an object from byte `from` on, after `error` cut its body short. */
+  private async resume(
+    ref: ObjectRef,
+    signal: AbortSignal | undefined,
+    { etag, from, attempt, error }: { etag: string; from: number; attempt: number; error: S3ReadError },
+  ): Promise<Readable> {
+    const delayMs = this.backoff(attempt);
+    this.options.logger.warn(
+      {
+        bucket: ref.bucket,
+        key: ref.key,
+        errorCode: error.errorCode,
+        attempt,
+        fromByte: from,
+        retryInMs: delayMs,
+      },
+      'log object read broke off; resuming where it stopped',
+    );
+    await sleep(delayMs, signal);
+    return (await this.openWithRetries(ref, signal, { range: `bytes=${from}-`, ifMatch: etag })).body;
+  }
+
+  private async openWithRetries(ref: ObjectRef, signal?: AbortSignal, part?: RangedPart): Promise<RawBody> {
     const maxAttempts = this.options.maxAttempts ?? 4;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.openOnce(ref, signal);
+        return await this.openOnce(ref, signal, part);
       } catch (err) {
         const error = err instanceof S3ReadError ? err : this.toReadError(err, ref);
         if (signal?.aborted || !error.retryable || attempt >= maxAttempts) throw error;
@@ -169,30 +239,32 @@ export class S3ObjectReader {
     this.clients.clear();
   }
 
-  private async openOnce(ref: ObjectRef, signal: AbortSignal | undefined): Promise<OpenedObject> {
+  private async openOnce(
+    ref: ObjectRef,
+    signal: AbortSignal | undefined,
+    part?: RangedPart,
+  ): Promise<RawBody> {
     const { maxObjectBytes } = this.options;
     if (maxObjectBytes !== undefined && ref.size !== undefined && ref.size > maxObjectBytes) {
       throw this.count(new S3ReadError('too-large', 'ObjectTooLarge', ref));
     }
     const response = await this.clientFor(ref.region).send(
-      new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }),
-      {
-        abortSignal: signal,
-      },
+      new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: part?.range, IfMatch: part?.ifMatch }),
+      { abortSignal: signal },
     );
     const body = response.Body as Readable | undefined;
     if (!body) throw this.count(new S3ReadError('failed', 'EmptyBody', ref));
     const contentLength = response.ContentLength;
-    if (maxObjectBytes !== undefined && contentLength !== undefined && contentLength > maxObjectBytes) {
+    if (
+      !part &&
+      maxObjectBytes !== undefined &&
+      contentLength !== undefined &&
+      contentLength > maxObjectBytes
+    ) {
       body.destroy();
       throw this.count(new S3ReadError('too-large', 'ObjectTooLarge', ref));
     }
-    const guarded = this.guard(ref);
-    // pipe() alone forwards no errors: re-raise body errors, classified, on the stream we return,
-    // and release the connection when the reader stops early or the guard fails.
-    body.on('error', (err) => guarded.destroy(err instanceof S3ReadError ? err : this.toReadError(err, ref)));
-    guarded.on('close', () => body.destroy());
-    return { body: body.pipe(guarded), contentLength };
+    return { body, contentLength, etag: response.ETag };
   }
 
   /** Re-raises body errors as S3ReadError and enforces `maxObjectBytes` on the bytes that arrive. */

@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -194,5 +194,90 @@ describe('classifyS3Error', () => {
     [{ name: 'InvalidRange', $metadata: { httpStatusCode: 416 } }, 'failed', 'InvalidRange'],
   ])('%o → %s', (err, kind, errorCode) => {
     expect(classifyS3Error(err)).toEqual({ kind, errorCode });
+  });
+});
+
+describe('S3ObjectReader when a body breaks off half-way', () => {
+  /** A proxy in front of fauxqs whose `cut` decides, per GET, after how many body bytes to drop it. */
+  let proxy: ReturnType<typeof createServer>;
+  let endpoint: string;
+  let gets: IncomingHttpHeaders[] = [];
+  let cut: (n: number) => number | undefined = () => undefined;
+
+  beforeAll(async () => {
+    proxy = createServer((req, res) => {
+      const n = gets.push(req.headers) - 1;
+      const upstream = request(
+        `${fauxqs.endpoint}${req.url ?? '/'}`,
+        { method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          const limit = cut(n);
+          if (limit === undefined) return void answer.pipe(res);
+          let sent = 0;
+          answer.on('data', (chunk: Buffer) => {
+            if (sent >= limit) return;
+            const part = chunk.subarray(0, limit - sent);
+            sent += chunk.length;
+            // A connection reset half-way: once the bytes before it are on their way.
+            res.write(part, () => {
+              if (sent >= limit) res.socket?.destroy();
+            });
+          });
+        },
+      );
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    proxy.closeAllConnections();
+    await new Promise((resolve) => proxy.close(resolve));
+  });
+
+  const many = Array.from({ length: 400 }, (_, i) =>
+    LOG_LINES[i % 2]!.replace('3E57427F3EXAMPLE', `ID${i}X`),
+  );
+
+  it.each([
+    ['plain', Buffer.from(`${many.join('\n')}\n`)],
+    ['gzip', gzipSync(`${many.join('\n')}\n`)],
+  ])('resumes a %s object where it stopped, with a ranged read of the same version', async (kind, bytes) => {
+    await put(`logs/cut-${kind}`, bytes);
+    gets = [];
+    cut = (n) => (n < 2 ? Math.floor(bytes.length / (3 - n)) : undefined); // cut twice, then whole
+    const { reader: r, metrics } = reader({ endpoint });
+    const opened = await r.open({ bucket, key: `logs/cut-${kind}` });
+    expect(await readLines(opened.body)).toEqual(many);
+    expect(gets).toHaveLength(3);
+    expect(gets[0]!.range).toBeUndefined();
+    expect(gets[1]!.range).toBe(`bytes=${Math.floor(bytes.length / 3)}-`);
+    // The second cut is counted in the ranged reply, after the first third.
+    expect(gets[2]!.range).toBe(`bytes=${Math.floor(bytes.length / 3) + Math.floor(bytes.length / 2)}-`);
+    expect(gets[2]!['if-match']).toMatch(/^"[0-9a-f]+"$/);
+    expect(await metricValue(metrics.s3Errors, { code: 'ECONNRESET' })).toBeGreaterThanOrEqual(2);
+    r.close();
+  });
+
+  it('fails the read, as before, when the object changed meanwhile or the breaks do not stop', async () => {
+    const original = Buffer.from(`${many.join('\n')}\n`);
+    await put('logs/changing', original);
+    gets = [];
+    cut = (n) => {
+      if (n === 0) setImmediate(() => void put('logs/changing', 'replaced\n'));
+      return n === 0 ? 1000 : undefined;
+    };
+    const { reader: r } = reader({ endpoint });
+    const changed = await r.open({ bucket, key: 'logs/changing' });
+    await expect(readLines(changed.body)).rejects.toMatchObject({ errorCode: 'PreconditionFailed' });
+
+    await put('logs/breaking', original);
+    gets = [];
+    cut = () => 100;
+    const breaking = await r.open({ bucket, key: 'logs/breaking' });
+    await expect(readLines(breaking.body)).rejects.toMatchObject({ kind: 'throttled' });
+    expect(gets).toHaveLength(4); // the first read and 3 resumes (maxAttempts 4)
+    r.close();
   });
 });
