@@ -25,7 +25,7 @@ export type IgnoredReason =
   'test-event' | 'not-object-created' | 'key-prefix-filtered' | 'bucket-ignored' | 'malformed-record';
 
 /** Why a message could not be used at all. */
-export type PoisonReason = 'not-json' | 'unknown-envelope' | 'malformed-record';
+export type PoisonReason = 'not-json' | 'unknown-envelope' | 'malformed-record' | 'sns-subscription';
 
 export type NotificationParseResult =
   /** At least one object to read; `ignored` lists the records of the same message that were skipped. */
@@ -82,6 +82,9 @@ export function parseNotification(body: string, filter: NotificationFilter = {})
 // SNS wraps once; a Message that is itself an SNS envelope is not something AWS produces.
 const MAX_ENVELOPE_DEPTH = 1;
 
+/** SubscribeURLs and topic ARNs are a few hundred characters; a longer one is cut. */
+const MAX_SUBSCRIBE_URL = 2048;
+
 function parseEnvelope(json: unknown, filter: NotificationFilter, depth: number): NotificationParseResult {
   if (!isObject(json)) {
     return {
@@ -92,6 +95,20 @@ function parseEnvelope(json: unknown, filter: NotificationFilter, depth: number)
   }
   if (json.Type === 'Notification' && typeof json.Message === 'string' && depth < MAX_ENVELOPE_DEPTH) {
     return parseSnsMessage(json.Message, filter, depth);
+  }
+  if (json.Type === 'SubscriptionConfirmation' || json.Type === 'UnsubscribeConfirmation') {
+    // A topic in another account (a logging account's bucket) subscribes the queue this way: until
+    // someone opens the SubscribeURL no notification arrives, so the log line must carry it.
+    const url = typeof json.SubscribeURL === 'string' ? json.SubscribeURL.slice(0, MAX_SUBSCRIBE_URL) : '?';
+    const topic = typeof json.TopicArn === 'string' ? json.TopicArn.slice(0, MAX_SUBSCRIBE_URL) : '?';
+    return {
+      kind: 'poison',
+      reason: 'sns-subscription',
+      detail:
+        json.Type === 'SubscriptionConfirmation'
+          ? `SNS subscription confirmation for topic ${topic}: no notification arrives until it is confirmed; open ${url} (or run aws sns confirm-subscription) to confirm it`
+          : `SNS unsubscribe confirmation for topic ${topic}; to subscribe again open ${url}`,
+    };
   }
   if (json.Event === 's3:TestEvent') {
     return { kind: 'ignored', ignored: ['test-event'], envelope: depth > 0 ? 'sns' : 's3' };

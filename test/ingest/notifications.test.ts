@@ -209,6 +209,26 @@ describe('parseNotification: poison', () => {
     expect(result.kind === 'poison' && result.detail.length).toBeGreaterThan(0);
   });
 
+  // A cross-account topic subscribes the queue with this message: until the URL is opened, no
+  // notification ever arrives, so the warning must carry it.
+  it('names an SNS subscription confirmation with its topic and SubscribeURL', () => {
+    const url =
+      'https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=arn:aws:sns:us-east-1:111122223333:logs&Token=2336412f37';
+    const result = parseNotification(
+      JSON.stringify({
+        Type: 'SubscriptionConfirmation',
+        MessageId: 'm',
+        Token: '2336412f37',
+        TopicArn: 'arn:aws:sns:us-east-1:111122223333:logs',
+        Message: 'You have chosen to subscribe to the topic …',
+        SubscribeURL: url,
+      }),
+    );
+    expect(result).toMatchObject({ kind: 'poison', reason: 'sns-subscription' });
+    expect(result.kind === 'poison' && result.detail).toContain(url);
+    expect(result.kind === 'poison' && result.detail).toContain('arn:aws:sns:us-east-1:111122223333:logs');
+  });
+
   it('keeps a preview of a non-JSON body short', () => {
     const result = parseNotification('x'.repeat(10_000));
     expect(result.kind === 'poison' && result.detail.length).toBeLessThan(120);
