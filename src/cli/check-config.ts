@@ -33,6 +33,14 @@ export function registerCheckConfig(program: Command): void {
         return;
       }
       const running = rules.filter((rule) => rule.enabled && rule.createAlert).length;
+      if (running === 0) {
+        // `run` refuses such a config (exit 2); this is where users look first.
+        process.stderr.write(
+          `s3-sentinel: ${options.config}: no enabled rules to run: check rules.builtin, rules.paths, rules.enabled and rules.disabled\n`,
+        );
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
       process.stdout.write(
         `# ${options.config}: valid, ${running} rules enabled (secrets masked)\n${stringify(maskConfig(config))}`,
       );

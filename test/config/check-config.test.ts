@@ -74,6 +74,14 @@ rules:
     expect(run.stderr).not.toContain('IPWhitelist');
   });
 
+  // `run` refuses such a config; check-config is where users look when it does.
+  it('exits 2 when the config leaves no rule enabled', async () => {
+    const run = await checkConfig('sinks: [{ type: stdout }]\nrules: { builtin: false }\n', {});
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('no enabled rules to run');
+  });
+
   it('lists every error with its path and exits 2', async () => {
     const run = await checkConfig(`${CONFIG}log: { level: loud, colour: true }\n`, {
       SLACK_WEBHOOK_URL: 'https://h/x',
