@@ -39,7 +39,9 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY rules ./rules
 COPY config ./config
-RUN mkdir -p /etc/s3-sentinel/rules && chown -R node:node /etc/s3-sentinel
+# Root-owned and read-only to the daemon: a compromised process must not plant a rule or rewrite its
+# config (mount the real ones read-only over these).
+RUN mkdir -p /etc/s3-sentinel/rules
 USER node
 # /healthz, /readyz and /metrics (server.port in the config).
 EXPOSE 9090
