@@ -27,6 +27,7 @@ import type { Alert } from './alert.js';
 import { buildAlert } from './build-alert.js';
 import type { DedupStore, MatchIdentity } from './dedup-store.js';
 import { ownCopy } from '../logs/own-copy.js';
+import { resolve } from 'node:path';
 
 export const DEFAULT_EMITTED_IDS = 100_000;
 /** How long after a window ends its counter is kept for late events (DynamoDB TTL). */
@@ -81,7 +82,10 @@ function identityOf(match: RuleMatch, store: DedupStore): MatchIdentity | undefi
   if (threshold <= 1 || threshold > MAX_IDEMPOTENT_THRESHOLD) return undefined;
   const source = match.event.source;
   if (source === undefined) return undefined;
-  const where = 'file' in source ? `file\u0000${source.file}` : `s3\u0000${source.bucket}\u0000${source.key}`;
+  const where =
+    'file' in source
+      ? `file\u0000${absolutePath(source.file)}`
+      : `s3\u0000${source.bucket}\u0000${source.key}`;
   return { id: `${where}\u0000${source.line}`, upTo: threshold };
 }
 
@@ -89,6 +93,22 @@ function identityOf(match: RuleMatch, store: DedupStore): MatchIdentity | undefi
 function openedKey(ruleId: string, dedupString: string, windowStartMs: number): string {
   return `${ruleId}\u0000${dedupString}\u0000${windowStartMs}`;
 }
+
+/**
+ * A file's path made absolute, so that `a.log` and `./a.log` given to one `scan` are one source.
+ * Remembers the last answer: matches come in runs from one file, and resolving costs a microsecond.
+ */
+const absolutePath = (() => {
+  let lastGiven = '';
+  let lastAbsolute = '';
+  return (given: string): string => {
+    if (given !== lastGiven) {
+      lastAbsolute = resolve(given);
+      lastGiven = given;
+    }
+    return lastAbsolute;
+  };
+})();
 
 export interface DeduplicatorOptions {
   store: DedupStore;

@@ -136,6 +136,21 @@ describe('event-time dedup', () => {
     expect(dedup.offerNow(describeMatch(r, line(3)))).not.toBeNull(); // a third line reaches 3
   });
 
+  // `scan a.log ./a.log` reads one file twice under two spellings.
+  it('counts a file given under two spellings as one source', () => {
+    const dedup = new Deduplicator({ store: new MemoryDedupStore() });
+    const r = rule({ threshold: 3 });
+    const line = (file: string, n: number) =>
+      new ObjectEvent(
+        { bucket: 'b', time: new Date(HOUR).toISOString() },
+        { logType: 'T', source: { file, line: n } },
+      );
+    for (const file of ['a.log', './a.log', `${process.cwd()}/x/../a.log`]) {
+      expect([1, 2].map((n) => dedup.offerNow(describeMatch(r, line(file, n))))).toEqual([null, null]);
+    }
+    expect(dedup.offerNow(describeMatch(r, line('b.log', 1)))).not.toBeNull(); // another file's line
+  });
+
   describe('thresholds in half-shifted windows too', () => {
     const MINUTE = 60_000;
     const r = rule({ threshold: 4, dedupPeriodMinutes: 60 });
