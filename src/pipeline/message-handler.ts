@@ -1,3 +1,4 @@
+import type { ObjectRef } from '../ingest/notifications.js';
 import type { MessageHandler } from '../ingest/sqs/index.js';
 import type { ObjectProcessor } from './object-processor.js';
 
@@ -9,19 +10,19 @@ import type { ObjectProcessor } from './object-processor.js';
  */
 export function createMessageHandler(processor: Pick<ObjectProcessor, 'process'>): MessageHandler {
   return async (message, refs, signal) => {
-    let retry = false;
     let awaitingDependency = false;
-    for (const ref of refs) {
-      if (signal.aborted) return 'retry';
+    const unfinished: ObjectRef[] = [];
+    for (const [index, ref] of refs.entries()) {
+      if (signal.aborted) return { result: 'retry', unfinished: [...unfinished, ...refs.slice(index)] };
       const result = await processor.process(ref, signal, { replay: message.receiveCount > 1 });
       // Alerts that wait for a sink — also those opened before a read failed half-way — and a dedup
       // store out of reach are outages of a dependency, not faults of the object.
       if (result.outcome === 'store-failed' || result.counts.undelivered > 0) awaitingDependency = true;
-      else if (result.status === 'retry') retry = true;
+      if (result.status === 'retry' || result.counts.undelivered > 0) unfinished.push(ref);
     }
     // A dependency outage wins over an unreadable object: past the receive cap the message is then
     // kept, since deleting it would drop alerts, or the objects the store kept us from reading.
-    if (awaitingDependency) return 'awaiting-delivery';
-    return retry ? 'retry' : 'done';
+    if (awaitingDependency) return { result: 'awaiting-delivery', unfinished };
+    return { result: unfinished.length > 0 ? 'retry' : 'done', unfinished };
   };
 }

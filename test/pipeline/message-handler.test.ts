@@ -35,19 +35,25 @@ function handlerFor(outcomes: Array<ObjectOutcome | 'read-failed-undelivered'>) 
 }
 
 describe('createMessageHandler', () => {
+  // `unfinished`: the objects (by index) that the log names if the message is given up.
   it.each([
-    [['processed', 'gone'], 'done'],
-    [['processed', 'undelivered'], 'awaiting-delivery'],
-    [['undelivered', 'read-failed'], 'awaiting-delivery'], // kept past the cap: alerts still wait
-    [['read-failed', 'undelivered'], 'awaiting-delivery'],
-    [['read-failed', 'processed'], 'retry'],
+    [['processed', 'gone'], 'done', []],
+    [['processed', 'undelivered'], 'awaiting-delivery', [1]],
+    [['undelivered', 'read-failed'], 'awaiting-delivery', [0, 1]], // kept past the cap: alerts still wait
+    [['read-failed', 'undelivered'], 'awaiting-delivery', [0, 1]],
+    [['read-failed', 'processed'], 'retry', [0]],
+    [['processed', 'gone', 'read-failed'], 'retry', [2]],
     // A read that failed half-way after opening alerts a sink has not taken: those alerts wait too.
-    [['read-failed-undelivered'], 'awaiting-delivery'],
-    [['store-failed', 'read-failed'], 'awaiting-delivery'], // the dedup store is down, not the object
-    [['aborted'], 'retry'],
-  ] as const)('objects ending %j make the message %s', async (outcomes, expected) => {
+    [['read-failed-undelivered'], 'awaiting-delivery', [0]],
+    [['store-failed', 'read-failed'], 'awaiting-delivery', [0, 1]], // the dedup store is down, not the object
+    [['aborted'], 'retry', [0]],
+  ] as const)('objects ending %j make the message %s', async (outcomes, expected, unfinished) => {
     const { run, replays } = handlerFor([...outcomes]);
-    expect(await run()).toBe(expected);
+    const report = await run();
+    expect(report).toEqual({
+      result: expected,
+      unfinished: unfinished.map((index) => ({ bucket: 'logs', key: String(index) })),
+    });
     expect(replays).toEqual(outcomes.map(() => true)); // received before: read as a replay
   });
 });

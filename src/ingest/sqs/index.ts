@@ -6,4 +6,4 @@ export {
   type PoisonPolicy,
   type SqsConsumerOptions,
 } from './options.js';
-export type { HandlerResult, MessageHandler, ReceivedMessage, StopOptions } from './types.js';
+export type { HandlerReport, HandlerResult, MessageHandler, ReceivedMessage, StopOptions } from './types.js';

@@ -54,7 +54,7 @@ export async function processMessage(entry: InFlightMessage, deps: ProcessorDeps
     return;
   }
 
-  const outcome = await runHandler(entry, parsed.refs, deps, log);
+  const { outcome, unfinished } = await runHandler(entry, parsed.refs, deps, log);
   if (!entry.claim()) return; // handed back by shutdown meanwhile
   // Past the cap the message was handled once more. Kept: one whose alerts wait for a sink, and one
   // whose handler was cut short (the visibility limit), whose deliveries may still be under way.
@@ -69,7 +69,7 @@ export async function processMessage(entry: InFlightMessage, deps: ProcessorDeps
   } else if (overCap && outcome !== 'done') {
     metrics.messagesPoison.inc({ reason: 'receive-count-exceeded' });
     log.error(
-      { maxReceiveCount: options.maxReceiveCount, objects: describe(parsed.refs) },
+      { maxReceiveCount: options.maxReceiveCount, objects: describe(unfinished) },
       'message exceeded maxReceiveCount and its objects still cannot be processed; deleting it',
     );
     await acker.delete(message);
@@ -95,21 +95,22 @@ async function runHandler(
   refs: ObjectRef[],
   deps: ProcessorDeps,
   log: Logger,
-): Promise<HandlerResult | 'handler-error'> {
+): Promise<{ outcome: HandlerResult | 'handler-error'; unfinished: ObjectRef[] }> {
   const untrack = deps.heartbeat.track(entry.message, (reason) => {
     log.warn({ reason }, 'visibility no longer extended; aborting the handler, the message will come back');
     entry.controller.abort(new Error(`visibility no longer extended: ${reason}`));
   });
   try {
-    const result = await deps.options.handler(entry.message, refs, entry.signal);
+    const answer = await deps.options.handler(entry.message, refs, entry.signal);
+    const { result, unfinished } = typeof answer === 'string' ? { result: answer, unfinished: refs } : answer;
     if (result !== 'done' && result !== 'retry' && result !== 'awaiting-delivery') {
       log.error({ result }, "handler returned neither 'done' nor 'retry'; treating it as a retry");
-      return 'retry';
+      return { outcome: 'retry', unfinished: refs };
     }
-    return result;
+    return { outcome: result, unfinished };
   } catch (err) {
     log.error({ err, objects: describe(refs) }, 'handler failed; the message will be delivered again');
-    return 'handler-error';
+    return { outcome: 'handler-error', unfinished: refs };
   } finally {
     untrack();
   }

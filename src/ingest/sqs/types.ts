@@ -30,7 +30,16 @@ export type MessageHandler = (
   message: ReceivedMessage,
   refs: ObjectRef[],
   signal: AbortSignal,
-) => Promise<HandlerResult>;
+) => Promise<HandlerResult | HandlerReport>;
+
+/**
+ * A handler's result with the objects it could not finish, which the log names when the message is
+ * given up (`maxReceiveCount`); a bare HandlerResult other than `'done'` counts every object.
+ */
+export interface HandlerReport {
+  result: HandlerResult;
+  unfinished: ObjectRef[];
+}
 
 /**
  * `'awaiting-delivery'` is a `'retry'` whose cause is a dependency that is down, not the message:

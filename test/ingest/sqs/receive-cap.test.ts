@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { MessageAcker } from '../../../src/ingest/sqs/acker.js';
 import type { VisibilityHeartbeat } from '../../../src/ingest/sqs/heartbeat.js';
 import { InFlightMessage } from '../../../src/ingest/sqs/in-flight.js';
-import type { HandlerResult } from '../../../src/ingest/sqs/index.js';
+import type { HandlerReport, HandlerResult } from '../../../src/ingest/sqs/index.js';
 import { resolveSqsConsumerOptions } from '../../../src/ingest/sqs/options.js';
 import { processMessage } from '../../../src/ingest/sqs/processor.js';
 import { createMetrics } from '../../../src/observe/metrics.js';
@@ -13,24 +13,28 @@ import { s3Notification } from '../../helpers/notification-fixtures.js';
 // What happens to a message received past maxReceiveCount, decided by what its handler reports.
 // The fauxqs suite (consumer.test.ts) covers the same end to end; this one drives the cases that
 // are hard to time there: a heartbeat giving up in the middle of the handler.
-async function pastTheCap(handlerResult: HandlerResult, options: { heartbeatGivesUp?: boolean } = {}) {
+async function pastTheCap(
+  handlerResult: HandlerResult | HandlerReport,
+  options: { heartbeatGivesUp?: boolean; body?: string } = {},
+) {
   const actions: string[] = [];
-  const handler = async (_message: unknown, _refs: unknown, signal: AbortSignal): Promise<HandlerResult> => {
+  const handler = async (_message: unknown, _refs: unknown, signal: AbortSignal) => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     return signal.aborted ? 'retry' : handlerResult;
   };
+  const logs = captureLogger();
   const resolved = resolveSqsConsumerOptions({
     client: {} as SQSClient,
     queueUrl: 'http://127.0.0.1/queue',
     handler,
     maxReceiveCount: 3,
     metrics: createMetrics({ defaultMetrics: false }),
-    logger: captureLogger().logger,
+    logger: logs.logger,
   });
   const message = {
     messageId: 'm',
     receiptHandle: 'r',
-    body: s3Notification({ bucket: 'logs', encodedKey: 'k' }),
+    body: options.body ?? s3Notification({ bucket: 'logs', encodedKey: 'k' }),
     receiveCount: 4,
     sentTimestampMs: 0,
     receivedAtMs: Date.now(),
@@ -50,20 +54,35 @@ async function pastTheCap(handlerResult: HandlerResult, options: { heartbeatGive
     acker,
     heartbeat,
   });
-  return actions;
+  return Object.assign(actions, { logs: logs.lines() });
 }
 
 describe('a message past maxReceiveCount', () => {
   it('is deleted when done, and deleted as poison when it still cannot be processed', async () => {
-    expect(await pastTheCap('done')).toEqual(['deleted']);
-    expect(await pastTheCap('retry')).toEqual(['deleted']);
+    expect([...(await pastTheCap('done'))]).toEqual(['deleted']);
+    expect([...(await pastTheCap('retry'))]).toEqual(['deleted']);
+  });
+
+  // An operator re-scans what the error names: objects that were processed would be noise.
+  it('names only the objects its handler could not finish when it deletes it as poison', async () => {
+    const body = s3Notification(
+      { bucket: 'logs', encodedKey: 'ok' },
+      { bucket: 'logs', encodedKey: 'broken' },
+    );
+    const actions = await pastTheCap(
+      { result: 'retry', unfinished: [{ bucket: 'logs', key: 'broken' }] },
+      { body },
+    );
+    expect([...actions]).toEqual(['deleted']);
+    const poison = actions.logs.find((line) => String(line.msg).includes('exceeded maxReceiveCount'));
+    expect(poison?.objects).toEqual(['s3://logs/broken']);
   });
 
   it('is kept when its alerts wait for a destination', async () => {
-    expect(await pastTheCap('awaiting-delivery')).toEqual([]);
+    expect([...(await pastTheCap('awaiting-delivery'))]).toEqual([]);
   });
 
   it('is kept when its handler was cut short, since its alerts may still be in delivery', async () => {
-    expect(await pastTheCap('done', { heartbeatGivesUp: true })).toEqual([]);
+    expect([...(await pastTheCap('done', { heartbeatGivesUp: true }))]).toEqual([]);
   });
 });
