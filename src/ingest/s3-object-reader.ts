@@ -67,6 +67,8 @@ const THROTTLED = new Set([
   'UND_ERR_SOCKET',
 ]);
 
+export const DEFAULT_READ_IDLE_TIMEOUT_MS = 60_000;
+
 const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 
 /** Maps any error from GetObject (or from reading its body) to a kind and a bounded code. */
@@ -100,6 +102,8 @@ export interface S3ObjectReaderOptions {
   userAgent: string;
   /** Objects larger than this are refused (`too-large`); unset means no limit. */
   maxObjectBytes?: number;
+  /** A flowing body that sends nothing for this long is cut and resumed; default 60 s. */
+  readIdleTimeoutMs?: number;
   /** Attempts for throttling and network errors before giving up; default 4. */
   maxAttempts?: number;
   /** First backoff; doubles per attempt, with full jitter; default 200 ms. */
@@ -168,8 +172,10 @@ export class S3ObjectReader {
     const maxResumes = (this.options.maxAttempts ?? 4) - 1;
     const attach = (body: Readable) => {
       current = body;
+      const stopWatching = this.watchIdle(body);
       body.on('data', (chunk: Buffer) => (received += chunk.length));
       body.on('end', () => guarded.end());
+      body.on('close', stopWatching);
       // pipe() alone forwards no errors: re-raise body errors, classified, on the stream we return.
       body.on('error', (err) => {
         const error = err instanceof S3ReadError ? err : this.toReadError(err, ref);
@@ -191,6 +197,29 @@ export class S3ObjectReader {
     guarded.on('close', () => current.destroy());
     attach(first.body);
     return { body: guarded, contentLength: first.contentLength };
+  }
+
+  /**
+   * Destroys `body` with a retryable timeout when no byte arrives for `readIdleTimeoutMs` while it
+   * flows: a connection that stalls without closing would otherwise hold its object (and a
+   * concurrency slot) until `maxInFlightSeconds`. A body paused by back-pressure — the reader
+   * downstream is busy, or waiting for alerts to drain — is not idle, and is not timed.
+   */
+  private watchIdle(body: Readable): () => void {
+    const idleMs = this.options.readIdleTimeoutMs ?? DEFAULT_READ_IDLE_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const stop = () => clearTimeout(timer);
+    const arm = () => {
+      stop();
+      timer = setTimeout(() => {
+        body.destroy(Object.assign(new Error(`no data for ${idleMs} ms`), { code: 'ETIMEDOUT' }));
+      }, idleMs);
+      timer.unref();
+    };
+    body.on('data', arm);
+    body.on('resume', arm);
+    body.on('pause', stop);
+    return stop;
   }
 
   /** The rest of an object from byte `from` on, after `error` cut its body short. */

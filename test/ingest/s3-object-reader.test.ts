@@ -2,7 +2,7 @@ import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { forEachLine } from '../../src/ingest/decode.js';
 import {
   S3ObjectReader,
@@ -203,6 +203,8 @@ describe('S3ObjectReader when a body breaks off half-way', () => {
   let endpoint: string;
   let gets: IncomingHttpHeaders[] = [];
   let cut: (n: number) => number | undefined = () => undefined;
+  /** Per GET: after how many body bytes to stop sending, keeping the connection open. */
+  let stall: (n: number) => number | undefined = () => undefined;
 
   beforeAll(async () => {
     proxy = createServer((req, res) => {
@@ -212,6 +214,15 @@ describe('S3ObjectReader when a body breaks off half-way', () => {
         { method: req.method, headers: req.headers },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
+          const stallAt = stall(n);
+          if (stallAt !== undefined) {
+            let sent = 0;
+            answer.on('data', (chunk: Buffer) => {
+              if (sent < stallAt) res.write(chunk.subarray(0, stallAt - sent));
+              sent += chunk.length;
+            });
+            return; // never ends: a connection that went quiet
+          }
           const limit = cut(n);
           if (limit === undefined) return void answer.pipe(res);
           let sent = 0;
@@ -230,6 +241,11 @@ describe('S3ObjectReader when a body breaks off half-way', () => {
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  });
+  beforeEach(() => {
+    gets = [];
+    cut = () => undefined;
+    stall = () => undefined;
   });
   afterAll(async () => {
     proxy.closeAllConnections();
@@ -257,6 +273,33 @@ describe('S3ObjectReader when a body breaks off half-way', () => {
     expect(gets[2]!.range).toBe(`bytes=${Math.floor(bytes.length / 3) + Math.floor(bytes.length / 2)}-`);
     expect(gets[2]!['if-match']).toMatch(/^"[0-9a-f]+"$/);
     expect(await metricValue(metrics.s3Errors, { code: 'ECONNRESET' })).toBeGreaterThanOrEqual(2);
+    r.close();
+  });
+
+  it('cuts a body that goes quiet and resumes it, but never one that back-pressure paused', async () => {
+    const bytes = Buffer.from(`${many.join('\n')}\n`);
+    await put('logs/quiet', bytes);
+    gets = [];
+    stall = (n) => (n === 0 ? 5000 : undefined);
+    const { reader: r } = reader({ endpoint, readIdleTimeoutMs: 150 });
+    expect(await readLines((await r.open({ bucket, key: 'logs/quiet' })).body)).toEqual(many);
+    expect(gets.map((headers) => headers.range)).toEqual([undefined, 'bytes=5000-']);
+
+    // A reader that takes its time over each chunk (alerts draining) is not a stalled connection.
+    stall = () => undefined;
+    const big = Buffer.concat(Array.from({ length: 8 }, () => bytes));
+    await put('logs/slow-reader', big);
+    gets = [];
+    const opened = await r.open({ bucket, key: 'logs/slow-reader' });
+    let total = 0;
+    let chunks = 0;
+    for await (const chunk of opened.body as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      // Twice the idle timeout over each of the first chunks, while S3 has plenty more to send.
+      if (chunks++ < 3) await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(total).toBe(big.length);
+    expect(gets).toHaveLength(1);
     r.close();
   });
 
