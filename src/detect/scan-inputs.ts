@@ -61,8 +61,8 @@ export function isS3Path(path: string): boolean {
 /**
  * The inputs behind `paths`, in the order given. Every path is checked before anything is
  * yielded: a local path that does not exist throws LocalInputError, a malformed `s3://` URL (or an
- * `s3://` path with no `s3` options) throws ScanSourceError. A prefix that cannot be listed throws
- * ScanSourceError when the scan reaches it.
+ * `s3://` path with no `s3` options) throws ScanSourceError, and so does a prefix that cannot be
+ * listed (one key of each is listed first).
  */
 export async function* scanInputs(paths: string[], s3?: S3InputOptions): AsyncIterable<ScanInput> {
   const locations = new Map<string, S3Location>();
@@ -76,6 +76,11 @@ export async function* scanInputs(paths: string[], s3?: S3InputOptions): AsyncIt
     if (!s3) throw new ScanSourceError(`${path}: no S3 reader configured`);
   }
   await Promise.all(paths.filter((path) => !isS3Path(path) && path !== STDIN_NAME).map(checkLocalPath));
+  // A prefix that cannot be listed (a typo, no permission) stops the scan before any alert is sent,
+  // like a missing local path, rather than after the inputs before it were scanned and delivered.
+  await Promise.all(
+    [...locations].map(([url, location]) => probePrefix(url, location, s3 as S3InputOptions)),
+  );
   // Consecutive local paths are listed together, so directories given twice are still read once.
   const local: string[] = [];
   for (const path of paths) {
@@ -124,6 +129,22 @@ async function* s3Inputs(
     while (ahead.length > 0) yield ahead.shift() as ScanInput;
   } finally {
     stopped.abort();
+  }
+}
+
+/** Lists one key of `location`; throws ScanSourceError naming the prefix when that fails. */
+async function probePrefix(url: string, location: S3Location, options: S3InputOptions): Promise<void> {
+  const probe = listOrFail(
+    url,
+    location,
+    { ...options, pageSize: 1 },
+    options.signal ?? new AbortController().signal,
+  );
+  const keys = probe[Symbol.asyncIterator]();
+  try {
+    await keys.next();
+  } finally {
+    await keys.return?.();
   }
 }
 

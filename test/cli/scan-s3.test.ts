@@ -166,6 +166,21 @@ describe('scan s3://bucket/prefix', () => {
     );
   });
 
+  // Alerts of the local file would otherwise be delivered before the typo stops the scan.
+  it('checks every prefix before it reads anything', async () => {
+    const { stream, alerts } = captureStream();
+    await expect(
+      runScan({
+        paths: [localFile, 's3://no-such-bucket-here/logs/'],
+        config,
+        logger: capturingLogger().logger,
+        stdout: stream,
+        s3: { credentials: { ...FAUXQS_CREDENTIALS } },
+      }),
+    ).rejects.toThrow(/no-such-bucket-here\/logs\/: cannot list objects \(NoSuchBucket\)/);
+    expect(alerts()).toEqual([]);
+  });
+
   it('runs from the command line with the s3 section of the config', async () => {
     const configFile = join(dir, 's3.yaml');
     writeFileSync(
