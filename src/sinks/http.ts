@@ -56,6 +56,8 @@ export async function postJson(
 const MIN_SECRET_CHARS = 6;
 /** Header values are secrets however short, but masking every `1` or `ok` would garble the text. */
 const MIN_HEADER_VALUE_CHARS = 3;
+/** Prefixes of a secret from this length on are masked too: echoes cut short still reveal most of it. */
+const MIN_ECHOED_PREFIX_CHARS = 12;
 /** A path segment of lower-case letters up to this long is a word (`services`, `enqueue`), not a token. */
 const MAX_WORD_SEGMENT_CHARS = 16;
 
@@ -88,10 +90,12 @@ export function scrubSecrets(
   try {
     const url = new URL(request.url);
     secrets.add(url.pathname + url.search);
-    for (const segment of url.pathname.split('/')) {
+    const segments = url.pathname.split('/');
+    segments.forEach((segment, index) => {
+      // The last segment is where a webhook keeps its token, even one that looks like a word.
       const isWord = /^[a-z-]+$/.test(segment) && segment.length <= MAX_WORD_SEGMENT_CHARS;
-      if (!isWord) secrets.add(segment);
-    }
+      if (!isWord || index === segments.length - 1) secrets.add(segment);
+    });
     for (const pair of url.search.slice(1).split('&')) secrets.add(pair.slice(pair.indexOf('=') + 1));
     for (const value of url.searchParams.values()) secrets.add(value);
   } catch {
@@ -100,15 +104,37 @@ export function scrubSecrets(
   for (const secret of [...secrets]) {
     secrets.add(encodeURIComponent(secret));
     secrets.add(safeDecode(secret));
+    secrets.add(JSON.stringify(secret).slice(1, -1)); // JSON-escaped
     if (secret.includes('/')) secrets.add(secret.replaceAll('/', '\\/')); // JSON-escaped, as PHP writes
+    if (secret.length >= MIN_SECRET_CHARS)
+      secrets.add(Buffer.from(secret).toString('base64').replace(/=+$/, ''));
+    // A receiver that quotes a key cut short ("routing_key R0UT… not found") echoes a prefix.
+    for (let length = MIN_ECHOED_PREFIX_CHARS; length < secret.length - 1; length++)
+      secrets.add(secret.slice(0, length));
   }
   let scrubbed = text;
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     const long = secret.length >= MIN_SECRET_CHARS;
     if (long || (headerValues.has(secret) && secret.length >= MIN_HEADER_VALUE_CHARS))
-      scrubbed = scrubbed.split(secret).join('****');
+      scrubbed = maskIgnoringCase(scrubbed, secret);
   }
   return scrubbed;
+}
+
+/** `text` with every occurrence of `secret`, in any letter case, replaced by `****`. */
+function maskIgnoringCase(text: string, secret: string): string {
+  const lowerText = text.toLowerCase();
+  const lowerSecret = secret.toLowerCase();
+  // Lower-casing can change a string's length (a few non-ASCII letters): then match exactly.
+  if (lowerText.length !== text.length || lowerSecret.length !== secret.length)
+    return text.split(secret).join('****');
+  let out = '';
+  let from = 0;
+  for (let at = lowerText.indexOf(lowerSecret); at >= 0; at = lowerText.indexOf(lowerSecret, from)) {
+    out += `${text.slice(from, at)}****`;
+    from = at + secret.length;
+  }
+  return out + text.slice(from);
 }
 
 function safeDecode(text: string): string {

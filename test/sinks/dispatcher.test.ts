@@ -189,6 +189,44 @@ describe('retries', () => {
     for (const secret of ['k3y42', 'Pa55word!', 'qwertzuiopasdfTOK3N']) expect(text).not.toContain(secret);
   });
 
+  it('masks echoes that change a secret: letter case, JSON or base64, a prefix, a word-like token', async () => {
+    const echo = await receiver((request) => ({
+      status: 401,
+      body: JSON.stringify({
+        upper: request.path.toUpperCase(),
+        token: request.path.split('/').pop(),
+        json: JSON.stringify(request.headers['x-api-key']),
+        base64: Buffer.from(String(request.headers['x-api-key'])).toString('base64'),
+        prefix: String(JSON.parse(request.body).routing_key ?? '').slice(0, 20),
+      }),
+    }));
+    const { dispatcher, logText } = setup([
+      {
+        type: 'webhook',
+        name: 'hook',
+        url: `${echo.url}/hooks/abcdefghsecret`,
+        headers: { 'X-Api-Key': 'key"with\\quotes-and-more' },
+      },
+      {
+        type: 'pagerduty',
+        name: 'pd',
+        routingKey: 'R0UTINGKEYSECRET0123456789abcdef',
+        url: `${echo.url}/v2/enqueue`,
+      },
+    ]);
+    await dispatcher.dispatch(makeAlert());
+    const text = logText();
+    expect(text).toContain('delivery failed permanently');
+    for (const secret of [
+      'abcdefghsecret',
+      'ABCDEFGHSECRET',
+      'key\\"with',
+      Buffer.from('key"with\\quotes-and-more').toString('base64').slice(0, 20),
+      'R0UTINGKEYSECRET0123',
+    ])
+      expect(text).not.toContain(secret);
+  });
+
   it('marks the sink unhealthy when Slack says the webhook is gone, and keeps the alert pending', async () => {
     let gone = true;
     const slack = await receiver(() =>
