@@ -2,3 +2,5 @@
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** 128 + SIGINT, as shells report a command stopped by Ctrl-C (`scan`). */
+export const EXIT_INTERRUPTED = 130;

@@ -58,6 +58,8 @@ export interface ScanSessionOptions {
   onTooLong?: ScanOptions['onTooLong'];
   onInputError?: ScanOptions['onInputError'];
   onProgress?: ScanOptions['onProgress'];
+  /** Interrupts the scan (Ctrl-C): reading stops, deliveries not yet sent are given up. */
+  signal?: AbortSignal;
 }
 
 /** What one sink got from this scan. */
@@ -93,6 +95,9 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
     const sinks = createSinks(config.sinks, { stdout: options.stdout, fetch: options.fetch });
     const dispatcher = new Dispatcher({ sinks, ledger, metrics, logger });
     closers.push(() => dispatcher.close());
+    // Interrupted (Ctrl-C), while reading or while waiting for deliveries: requests already sent
+    // finish, the rest is given up (failed, its ledger claims released, so a re-scan sends it).
+    options.signal?.addEventListener('abort', () => void dispatcher.close(), { once: true });
     const tally = new DeliveryTally(sinks.map((sink) => sink.name));
     const pending = new Set<Promise<void>>();
     const dispatch = (alert: Parameters<Dispatcher['dispatch']>[0]) => {
@@ -121,6 +126,7 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
           reader,
           readAhead: options.s3?.readAhead ?? S3_READ_AHEAD,
           pageSize: options.s3?.pageSize,
+          signal: options.signal,
         },
         metrics,
         logger,
@@ -128,12 +134,14 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
         onTooLong: options.onTooLong,
         onInputError: options.onInputError,
         onProgress: options.onProgress,
+        signal: options.signal,
       });
     } finally {
       // Also when the scan stopped half way: what was opened is delivered before we return.
       await dispatcher.drain();
       await Promise.all(pending);
     }
+    if (options.signal?.aborted) counts.interrupted = true;
     return { counts, deliveries: tally.bySink(), ruleProblems: problems.length };
   } finally {
     for (const close of closers.reverse()) await close();

@@ -5,7 +5,7 @@ import { ScanSourceError, type ScanCounts } from '../detect/scan.js';
 import { LocalInputError } from '../ingest/local-files.js';
 import type { SourceRef } from '../logs/event.js';
 import { createLogger } from '../observe/logger.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { addRulesOption, printNotices, printRuleProblem, type RuleSourceOptions } from './rule-options.js';
 import { runScan, ScanSetupError, type SinkTally } from './scan-session.js';
 
@@ -22,7 +22,7 @@ export function summaryLine(counts: ScanCounts, seconds: number, deliveries: Sin
     )
     .join(', ');
   return (
-    `scan: ${counts.lines} lines, ${counts.records} records, ${counts.parseErrors + counts.tooLong} parse errors, ` +
+    `scan${counts.interrupted ? ' (interrupted)' : ''}: ${counts.lines} lines, ${counts.records} records, ${counts.parseErrors + counts.tooLong} parse errors, ` +
     `${counts.ruleErrors} rule errors, ${counts.matches} matches, ${counts.alerts} alerts, ` +
     `${counts.suppressed} suppressed (${counts.inputs} inputs${unreadable}, ${seconds.toFixed(1)} s)` +
     (sinks ? `; deliveries: ${sinks}` : '')
@@ -77,6 +77,17 @@ export function registerScan(program: Command): void {
       const logger = createLogger({ level: 'warn' });
       const progress = process.stderr.isTTY;
       let lastProgress = 0;
+      // Ctrl-C: stop reading, let requests already sent finish and give up the rest (their ledger
+      // claims released, so a re-scan sends them); a second Ctrl-C quits at once.
+      const interrupt = new AbortController();
+      const onSigint = () => {
+        if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
+        interrupt.abort();
+        process.stderr.write(
+          '\ns3-sentinel scan: interrupted; finishing deliveries under way (Ctrl-C again to quit now)\n',
+        );
+      };
+      process.on('SIGINT', onSigint);
       let reported = 0;
       /** Parse errors and too-long lines share one cap: a bad file must not flood the terminal. */
       const reportLine = (message: string) => {
@@ -101,6 +112,7 @@ export function registerScan(program: Command): void {
             const text = error.message.includes(name) ? error.message : `${name}: ${error.message}`;
             process.stderr.write(`${text}; skipped\n`);
           },
+          signal: interrupt.signal,
           onProgress: (counts) => {
             if (!progress) return;
             const now = performance.now();
@@ -119,7 +131,7 @@ export function registerScan(program: Command): void {
           result.deliveries.some((d) => d.failed > 0) ||
           result.counts.inputErrors > 0 ||
           result.ruleProblems > 0;
-        process.exitCode = failed ? EXIT_FAILED : EXIT_OK;
+        process.exitCode = result.counts.interrupted ? EXIT_INTERRUPTED : failed ? EXIT_FAILED : EXIT_OK;
       } catch (err) {
         if (progress) process.stderr.write('\r\x1b[K');
         if (err instanceof LocalInputError || err instanceof ScanSourceError) {
@@ -134,6 +146,7 @@ export function registerScan(program: Command): void {
         }
         throw err;
       } finally {
+        process.off('SIGINT', onSigint);
         logger.flush();
       }
     });

@@ -46,6 +46,8 @@ export interface ScanOptions {
   onInputError?: (name: string, error: Error) => void;
   /** Called after every chunk read, for progress displays. */
   onProgress?: (counts: ScanCounts) => void;
+  /** Stops the scan after the chunk being read (Ctrl-C); the counts then say `interrupted`. */
+  signal?: AbortSignal;
 }
 
 export interface ScanCounts extends PipelineCounts {
@@ -54,6 +56,8 @@ export interface ScanCounts extends PipelineCounts {
   inputErrors: number;
   bytes: number;
   ruleErrors: number;
+  /** True when `signal` stopped the scan before its inputs ended. */
+  interrupted?: boolean;
 }
 
 /** Counts rule errors for the summary, then hands them to the usual log-once reporting. */
@@ -85,14 +89,22 @@ export async function scan(options: ScanOptions): Promise<ScanCounts> {
     onTooLong: options.onTooLong,
   });
   const totals = { inputs: 0, inputErrors: 0, bytes: 0 };
-  const snapshot = (): ScanCounts => ({ ...pipeline.counts, ...totals, ruleErrors: errors.count });
+  const { signal } = options;
+  const snapshot = (): ScanCounts => ({
+    ...pipeline.counts,
+    ...totals,
+    ruleErrors: errors.count,
+    ...(signal?.aborted ? { interrupted: true } : {}),
+  });
   const afterChunk = async () => {
     await pipeline.flush();
     await options.backpressure?.();
     options.onProgress?.(snapshot());
+    signal?.throwIfAborted(); // stops forEachLine; the loop below tells it from a read error
   };
   try {
     for await (const input of scanInputs(options.paths, options.s3)) {
+      if (signal?.aborted) break;
       totals.inputs++;
       const fromS3 = isS3Path(input.name);
       const linesBefore = pipeline.counts.lines;
@@ -106,6 +118,7 @@ export async function scan(options: ScanOptions): Promise<ScanCounts> {
       } catch (err) {
         // Alerts opened by the lines read so far are kept: they are as real as any other.
         await pipeline.flush();
+        if (signal?.aborted) break;
         totals.inputErrors++;
         if (fromS3) metrics?.objects.inc({ outcome: 'read-failed' });
         const error = err instanceof Error ? err : new Error(String(err));

@@ -3,7 +3,7 @@
  * for Slack and PagerDuty — exactly once each, a warm ledger makes a re-scan deliver nothing new,
  * and a refusing sink fails the scan without holding back the other one or leaking its URL.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -271,6 +271,36 @@ describe('s3-sentinel scan --config (the command)', () => {
     expect(failure.stderr).toMatch(/delivery failed permanently/);
     for (const secret of [slack.url, pagerDuty.url, 'SLACKSECRET', ROUTING_KEY, '127.0.0.1'])
       expect(failure.stderr).not.toContain(secret);
+  });
+
+  // Ctrl-C must neither hang on a slow destination nor leave claims that block a re-scan.
+  it('stops on Ctrl-C: requests under way finish, the rest is given up, exit 130 with a summary', async () => {
+    const slow = await startReceiver(() => ({ status: 200, body: 'ok', delayMs: 800 }));
+    receivers.push(slow);
+    const configFile = join(dir, 'interrupted.yaml');
+    writeFileSync(
+      configFile,
+      `rules: { builtin: false, paths: [${JSON.stringify(rulesDir)}] }\nsinks: [{ type: webhook, name: hook, url: "${slow.url}/in" }]\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', 'scan', '-c', configFile, logFile],
+      {
+        cwd: process.cwd(),
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    while (slow.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    const interruptedAt = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(Date.now() - interruptedAt).toBeLessThan(5_000);
+    expect(stderr).toContain('interrupted; finishing deliveries under way');
+    expect(stderr).toMatch(/scan \(interrupted\): \d+ lines/);
+    expect(stderr).toMatch(/hook [1-9]\d* delivered \/ 0 already delivered \/ [1-9]\d* failed/);
+    expect(stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
   });
 
   it('exits 2 naming a variable the config needs and the environment lacks', async () => {
