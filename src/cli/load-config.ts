@@ -4,6 +4,7 @@ import {
   loadConfig,
   loadRulesConfig,
   type Config,
+  type LoadOptions,
   type RulesConfig,
 } from '../config/index.js';
 
@@ -11,8 +12,8 @@ import {
  * Loads a config for a command. A config that is not valid is reported on stderr with every
  * problem and its path, and gives `undefined`: the command then exits 2.
  */
-export function loadConfigReporting(file: string): Promise<Config | undefined> {
-  return reportingErrors(() => loadConfig(file));
+export function loadConfigReporting(file: string, options: LoadOptions = {}): Promise<Config | undefined> {
+  return reportingErrors(() => loadConfig(file, options));
 }
 
 /** Only the config's `rules` section (for `test` and `rules`), reported the same way. */

@@ -60,7 +60,8 @@ export function registerScan(program: Command): void {
       const started = performance.now();
       let config: Config | undefined;
       if (options.config !== undefined) {
-        config = await loadConfigReporting(options.config);
+        // The daemon's sections are not used here: their variables need not be set for a scan.
+        config = await loadConfigReporting(options.config, { ignoreSections: ['sqs', 'server', 'shutdown'] });
         if (config === undefined) {
           process.exitCode = EXIT_USAGE;
           return;

@@ -8,6 +8,11 @@ import { ConfigSchema, type Config, type RulesConfig } from './schema.js';
 export interface LoadOptions {
   /** Where `${VAR}` values come from; `process.env` by default. */
   env?: Env;
+  /**
+   * Sections the caller does not use, left out before interpolation and validation (so their
+   * variables need not be set): `scan` ignores the daemon's `sqs`, `server` and `shutdown`.
+   */
+  ignoreSections?: readonly string[];
 }
 
 /** Reads, interpolates and validates a YAML config file. Throws ConfigError listing every problem. */
@@ -91,6 +96,7 @@ function unresolvedAliases(doc: Document, lineCounter: LineCounter, err: unknown
 export function parseConfig(text: string, options: LoadOptions & { origin?: string } = {}): Config {
   const origin = options.origin ?? '<inline>';
   const raw = readSections(text, origin);
+  for (const section of options.ignoreSections ?? []) delete raw[section];
   const envIssues: ConfigIssue[] = [];
   const interpolated = interpolateEnv(raw, options.env ?? process.env, envIssues);
   if (envIssues.length === 0) return validateConfig(interpolated, origin);

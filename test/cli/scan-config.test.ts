@@ -303,6 +303,18 @@ describe('s3-sentinel scan --config (the command)', () => {
     expect(stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
   });
 
+  // `scan --config config/production.yaml s3://…` on a workstation has no queue URL to set.
+  it("ignores the daemon's sections, so their variables need not be set", async () => {
+    const configFile = join(dir, 'daemon-sections.yaml');
+    writeFileSync(
+      configFile,
+      `sqs: { queueUrl: "\${S3S_UNSET_QUEUE_URL}" }\nserver: { port: "\${S3S_UNSET_PORT}" }\nrules: { builtin: false, paths: [${JSON.stringify(rulesDir)}] }\n`,
+    );
+    const { stdout, stderr } = await cli(['--config', configFile, logFile], {});
+    expect(stderr).toMatch(/^scan: 241 lines/m);
+    expect(stdout.trim().split('\n').length).toBeGreaterThan(0);
+  });
+
   it('exits 2 naming a variable the config needs and the environment lacks', async () => {
     const configFile = join(dir, 'unset.yaml');
     writeFileSync(configFile, CONFIG);
