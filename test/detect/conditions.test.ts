@@ -153,6 +153,10 @@ describe('Wildcard (ours)', () => {
     ['a?c', 'abc', true],
     ['a*b*c', 'a.x.b/y/c', true],
     ['a*b*c', 'a.x.b/y/d', false],
+    ['a?c', 'a\u{1F600}c', true], // one character, even outside the BMP
+    ['a??c', 'a\u{1F600}c', false],
+    ['log[s]/*', 'log[s]/x', true], // no fnmatch classes: brackets are literal (docs/rules.md)
+    ['log[s]/*', 'logs/x', false],
   ])('%s matches %s: %s', (pattern, text, expected) => {
     const test = compileExpression({ Key: 'v', Condition: 'Wildcard', Value: pattern }, 'x', ctx);
     expect(test(new ObjectEvent({ v: text }))).toBe(expected);
@@ -179,6 +183,42 @@ describe('keys', () => {
     );
     expect(check({ KeyPath: 'tags[*]', Condition: 'DoesNotStartWith', Value: 'y' })).toBe(false);
     expect(check({ KeyPath: 'nothing[*].name', Condition: 'DoesNotEqual', Value: 'Charon' })).toBe(true);
+  });
+});
+
+describe('presence conditions on a [*] path test each element', () => {
+  const users = (...mfa: unknown[]) =>
+    new ObjectEvent({
+      users: mfa.map((value) => (value === 'missing' ? { name: 'x' } : { name: 'x', mfa: value })),
+    });
+  const on = (condition: string, event: ObjectEvent) =>
+    compileExpression({ KeyPath: 'users[*].mfa', Condition: condition }, 'x', ctx)(event);
+  it.each([
+    // A negative form holds when its positive form holds for no element.
+    // A negative form holds when its positive form holds for no element.
+    // users' mfa values       Exists DoesNotExist IsNull IsNotNull IsNullOrEmpty IsNotNullOrEmpty
+    [
+      ['missing', 'missing'],
+      [false, true, true, false, true, false],
+    ],
+    [
+      ['totp', 'missing'],
+      [true, false, true, false, true, false],
+    ],
+    [
+      ['totp', 'u2f'],
+      [true, false, false, true, false, true],
+    ],
+    [
+      ['totp', ''],
+      [true, false, false, true, true, false],
+    ],
+    [[null], [false, true, true, false, true, false]],
+    [[], [false, true, false, true, false, true]],
+  ])('users with mfa %j', (mfa, expected) => {
+    const event = users(...mfa);
+    const conditions = ['Exists', 'DoesNotExist', 'IsNull', 'IsNotNull', 'IsNullOrEmpty', 'IsNotNullOrEmpty'];
+    expect(conditions.map((condition) => on(condition, event))).toEqual(expected);
   });
 });
 

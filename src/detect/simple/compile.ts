@@ -85,10 +85,10 @@ function resolveOperand(raw: unknown, where: string, ctx: CompileContext): unkno
 function wrapForAccessor(
   accessor: KeyAccessor,
   test: ValueTest,
-  { wholeValue, negative }: { wholeValue: boolean; negative: boolean },
+  { negative }: { negative: boolean },
 ): Predicate {
   const read = accessor.read;
-  if (accessor.fansOut && !wholeValue) {
+  if (accessor.fansOut) {
     // A `[*]` path yields a list: a condition holds when it holds for at least one element, and a
     // negative one (`test` already negated) when its positive form holds for none.
     if (negative) {
@@ -111,7 +111,7 @@ function compileKeyedCondition(
   accessor: KeyAccessor,
   where: string,
   ctx: CompileContext,
-): { test: ValueTest; wholeValue: boolean; negative: boolean } {
+): { test: ValueTest; negative: boolean } {
   const condition = node.Condition as string;
   const spec = CONDITIONS[condition];
   if (!spec) {
@@ -150,7 +150,6 @@ function compileKeyedCondition(
   try {
     return {
       test: spec.build(operand),
-      wholeValue: spec.wholeValue === true,
       negative: spec.negative === true,
     };
   } catch (err) {

@@ -21,8 +21,6 @@ export interface ConditionSpec {
   operand: Operand;
   /** Builds the test; `expected` is the Value, or the Values list. Throws on a bad operand. */
   build(expected: unknown): ValueTest;
-  /** Conditions about presence look at the whole value even on a `[*]` path. */
-  wholeValue?: boolean;
   /**
    * The exact negation of a positive condition (`DoesNotEqual` of `Equals`). On a `[*]` path it
    * holds when the positive form holds for no element, as a negation should, rather than when
@@ -201,11 +199,7 @@ const wildcard = (expected: unknown): ValueTest => {
 };
 
 const value = (build: (expected: unknown) => ValueTest): ConditionSpec => ({ operand: 'value', build });
-const presence = (test: ValueTest): ConditionSpec => ({
-  operand: 'none',
-  build: () => test,
-  wholeValue: true,
-});
+const presence = (test: ValueTest): ConditionSpec => ({ operand: 'none', build: () => test });
 
 export const CONDITIONS: Readonly<Record<string, ConditionSpec>> = {
   Equals: value(equals),
@@ -237,12 +231,14 @@ export const CONDITIONS: Readonly<Record<string, ConditionSpec>> = {
   // Null and missing are one thing: Panther drops null fields from parsed events, a live access
   // log record reads a `-` field as null, and test logs write either. So a rule passes its tests
   // and fires in production alike.
+  // On a `[*]` path they test each element, like every condition: `users[*].mfa` Exists when some
+  // user has one, and DoesNotExist (the negation) when none has.
   Exists: presence((actual) => actual !== undefined && actual !== null),
-  DoesNotExist: presence((actual) => actual === undefined || actual === null),
+  DoesNotExist: negation(presence((actual) => actual !== undefined && actual !== null)),
   IsNull: presence((actual) => actual === null || actual === undefined),
-  IsNotNull: presence((actual) => actual !== null && actual !== undefined),
+  IsNotNull: negation(presence((actual) => actual === null || actual === undefined)),
   IsNullOrEmpty: presence(isEmpty),
-  IsNotNullOrEmpty: presence((actual) => !isEmpty(actual)),
+  IsNotNullOrEmpty: negation(presence(isEmpty)),
   IsIPAddress: ipTest((actual) => parseIp(actual) !== undefined),
   IsIPv4Address: ipTest((actual) => parseIp(actual)?.version === 4),
   IsIPv6Address: ipTest((actual) => parseIp(actual)?.version === 6),

@@ -1,7 +1,8 @@
 /**
  * Our `Wildcard` condition (not in Panther): an anchored glob where `*` matches any run of
- * characters, dots and slashes included, and `?` matches one character — the semantics of Python's
- * `fnmatch`, which Panther's own `pattern_match` helper uses (`REST.*.OBJECT`).
+ * characters, dots and slashes included, and `?` matches one character (an emoji too) — the `*`
+ * and `?` of Python's `fnmatch`, which Panther's own `pattern_match` helper uses (`REST.*.OBJECT`).
+ * Its `[seq]` classes are not supported: `[` and `]` match themselves (docs/rules.md).
  */
 export function compileGlob(pattern: string): (text: string) => boolean {
   if (!pattern.includes('?')) {
@@ -33,7 +34,10 @@ export function globMatch(pattern: string, text: string): boolean {
     if (pc === STAR) {
       starP = p++;
       starT = t;
-    } else if (pc === QUESTION || pc === text.charCodeAt(t)) {
+    } else if (pc === QUESTION) {
+      p++;
+      t += isSurrogatePair(text, t) ? 2 : 1; // one character, even outside the BMP
+    } else if (pc === text.charCodeAt(t)) {
       p++;
       t++;
     } else if (starP >= 0) {
@@ -49,3 +53,9 @@ export function globMatch(pattern: string, text: string): boolean {
 
 const STAR = 0x2a; // *
 const QUESTION = 0x3f; // ?
+
+function isSurrogatePair(text: string, at: number): boolean {
+  const high = text.charCodeAt(at);
+  const low = text.charCodeAt(at + 1);
+  return high >= 0xd800 && high <= 0xdbff && low >= 0xdc00 && low <= 0xdfff;
+}

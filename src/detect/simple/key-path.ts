@@ -72,11 +72,13 @@ function walk(value: unknown, segments: readonly PathSegment[], from: number): u
     if (segment === '*') {
       if (!Array.isArray(current)) return undefined;
       const out: unknown[] = [];
+      // An element that lacks the key keeps its place (undefined): a condition on the path sees
+      // every element, so `DoesNotExist` and `IsNull` can hold for it.
+      const nested = segments.slice(i + 1).includes('*');
       for (const element of current) {
         const found = walk(element, segments, i + 1);
-        if (found === undefined) continue;
-        if (Array.isArray(found) && segments.slice(i + 1).includes('*')) out.push(...found);
-        else out.push(found);
+        if (nested && Array.isArray(found)) out.push(...found);
+        else if (!nested || found !== undefined) out.push(found);
       }
       return out;
     }
