@@ -53,4 +53,27 @@ describe('alerts of presigned requests', () => {
     expect(JSON.stringify(alert.context)).toContain('X-Amz-Security-Token=[redacted]');
     expect(event.get('referrer')).toBe(url); // rules still see it whole
   });
+
+  // What sinks send is JSON: an object with toJSON() (a URL) is a string there, and a presigned
+  // URL nested in another URL's query is percent-encoded.
+  it('strip them from objects that become strings in JSON, and from percent-encoded URLs', () => {
+    const nested = `https://viewer.example.com/v.html?file=${encodeURIComponent(`https://b.s3.amazonaws.com/k?X-Amz-Signature=ENCODEDSECRET&x=1`)}`;
+    const event = parseS3AccessLine(
+      line({ requestUri: `"${PRESIGNED}"`, referrer: `"${nested}"` }),
+    ) as S3AccessEvent;
+    const rule = testRule({
+      logTypes: ['AWS.S3ServerAccess'],
+      helpers: {
+        alertContext: (e) => ({
+          link: new URL(`https://b.s3.amazonaws.com${String(e.get('requesturi')).split(' ')[1]}`),
+        }),
+      },
+      kind: 'code',
+    });
+    const alert = buildAlert(describeMatch(rule, event), { alertId: 'a', windowStartMs: 0 });
+    const written = JSON.stringify(alert);
+    expect(written).not.toMatch(/0123456789abcdef|SessionToken|ENCODEDSECRET/);
+    expect(alert.event.referrer).toContain('X-Amz-Signature%3D[redacted]%26x%3D1');
+    expect(String(alert.context.link)).toContain('X-Amz-Signature=[redacted]');
+  });
 });

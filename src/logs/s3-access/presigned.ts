@@ -6,8 +6,10 @@
  * paging tools, so every string an alert carries is stripped of them. Rules still see the raw
  * record; `parse` prints it unchanged.
  */
+// Also percent-encoded, as a presigned URL nested in another URL's query string is
+// (`?file=https%3A…%3FX-Amz-Signature%3D…`): there `%26` ends the value as `&` does.
 const PRESIGNED_SECRET =
-  /([?&](?:X-Amz-Signature|X-Amz-Security-Token|Signature|x-amz-security-token)=)[^&\s"]*/gi;
+  /((?:[?&]|%3F|%26)(?:X-Amz-Signature|X-Amz-Security-Token|Signature)(?:=|%3D))(?:(?!%26)[^&\s"])*/gi;
 /** Cheap first test: most strings hold none of the parameter names. */
 const MAY_HOLD_SECRET = /signature|security-token/i;
 /** Rule-built context can nest; deeper than this it is left as it is (it is still JSON). */
@@ -22,26 +24,39 @@ export function withoutPresignedSecrets(text: string): string {
 }
 
 /**
- * `value` with every string in it (object values and array elements, at any depth) passed through
- * `withoutPresignedSecrets`. Returns `value` itself when nothing changed, else a copy of the parts
- * that did.
+ * `value` as sinks will send it — JSON, so `toJSON()` and class instances become plain data (a
+ * `URL` a code rule put in its context is a string here) — with every string in it passed through
+ * `withoutPresignedSecrets`. The parts that did not change are shared with `value`.
  */
-export function redactPresignedSecrets<T>(value: T, depth = 0): T {
+export function redactPresignedSecrets<T>(value: T): T {
+  const plain = isPlainData(value, 0) ? value : (JSON.parse(JSON.stringify(value)) as T);
+  return redactStrings(plain, 0);
+}
+
+/** Strings, numbers, booleans, null, arrays and plain objects all the way down. */
+function isPlainData(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return typeof value !== 'bigint';
+  if (depth >= MAX_DEPTH) return false;
+  if (Array.isArray(value)) return value.every((element) => isPlainData(element, depth + 1));
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if ((prototype !== Object.prototype && prototype !== null) || 'toJSON' in value) return false;
+  return Object.values(value).every((element) => isPlainData(element, depth + 1));
+}
+
+function redactStrings<T>(value: T, depth: number): T {
   if (typeof value === 'string') return withoutPresignedSecrets(value) as T;
   if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     value.forEach((element, index) => {
-      const redacted = redactPresignedSecrets(element, depth + 1);
+      const redacted = redactStrings(element, depth + 1);
       if (redacted !== element) (copy ??= [...value])[index] = redacted;
     });
     return (copy ?? value) as T;
   }
-  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)
-    return value;
   let copy: Record<string, unknown> | undefined;
   for (const [key, element] of Object.entries(value)) {
-    const redacted = redactPresignedSecrets(element, depth + 1);
+    const redacted = redactStrings(element, depth + 1);
     if (redacted !== element) (copy ??= { ...(value as Record<string, unknown>) })[key] = redacted;
   }
   return (copy ?? value) as T;
