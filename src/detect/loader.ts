@@ -7,7 +7,7 @@
  * replaces the built-in one (Panther's workflow: copy a rule, tune it), with a notice.
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, isSeq, parseDocument, YAMLParseError, type Node } from 'yaml';
 import { yamlErrorSummary } from '../config/errors.js';
@@ -110,17 +110,27 @@ async function listYamlFiles(path: string, seen = new Set<string>()): Promise<st
 }
 
 /**
- * The module a code rule's `Filename` names, which must lie in the rule file's directory (or
- * below): loading it runs it, so a rule file must not be able to run code from anywhere else.
+ * The module a code rule's `Filename` names: beside the rule file itself (a file linked in from a
+ * pack keeps its module in the pack), and — links resolved — in that file's directory or below.
+ * Loading a module runs it, so a rule file must not be able to run code from anywhere else.
  */
-function codeModulePath(ruleFile: string, filename: string): string {
-  const directory = dirname(ruleFile);
+async function codeModulePath(ruleFile: string, filename: string): Promise<string> {
+  const refused = new RuleSyntaxError(
+    'Filename',
+    `${filename}: must name a file in the rule file's directory`,
+  );
+  if (isAbsolute(filename)) throw refused;
+  const directory = dirname(await realpath(ruleFile).catch(() => resolve(ruleFile)));
   const modulePath = resolve(directory, filename);
-  const inside = relative(directory, modulePath);
-  if (isAbsolute(filename) || inside.startsWith('..') || isAbsolute(inside)) {
-    throw new RuleSyntaxError('Filename', `${filename}: must name a file in the rule file's directory`);
-  }
-  return modulePath;
+  // A module that does not exist is left to the import, which says so.
+  const realModule = await realpath(modulePath).catch(() => modulePath);
+  if (!isBelow(directory, modulePath) || !isBelow(directory, realModule)) throw refused;
+  return realModule;
+}
+
+function isBelow(directory: string, path: string): boolean {
+  const inside = relative(directory, path);
+  return inside !== '' && inside !== '..' && !inside.startsWith(`..${sep}`) && !isAbsolute(inside);
 }
 
 function metadataOf(file: string, rule: RuleFile, kind: RuleMetadata['kind']): RuleMetadata {
@@ -164,7 +174,7 @@ export async function compileRuleFile(
     const logic = compileSimpleRule(rule, ctx);
     return { ...metadataOf(file, rule, 'simple'), ...logic };
   }
-  const modulePath = codeModulePath(file, rule.Filename!);
+  const modulePath = await codeModulePath(file, rule.Filename!);
   if (willRun && !willRun(rule.RuleID, rule.Enabled)) {
     // Listed, never evaluated: the engine skips disabled rules.
     return {

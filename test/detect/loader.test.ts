@@ -193,6 +193,39 @@ describe('code rules', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  // Rule packs linked in file by file keep their modules beside the real files; a module that is a
+  // link leading out of the directory is refused like a `..` path; `..helpers.mjs` is just a name.
+  it('finds the module beside a linked rule file, and follows module links only within', async () => {
+    const root = mkdtempSync(join(tmpdir(), 's3s-linked-code-'));
+    const pack = join(root, 'pack');
+    mkdirSync(pack);
+    writeFileSync(join(pack, 'r.yml'), yaml('Linked', 'r.mjs'));
+    writeFileSync(join(pack, 'r.mjs'), 'export const rule = () => true;');
+    writeFileSync(join(pack, 'dots.yml'), yaml('Dots', '..helpers.mjs'));
+    writeFileSync(join(pack, '..helpers.mjs'), 'export const rule = () => true;');
+    mkdirSync(join(root, 'outside'));
+    const marker = join(root, 'outside', 'RAN');
+    writeFileSync(
+      join(root, 'outside', 'evil.mjs'),
+      `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, 'x'); export const rule = () => true;`,
+    );
+    writeFileSync(join(pack, 'escape.yml'), yaml('Escape', 'escape.mjs'));
+    symlinkSync(join(root, 'outside', 'evil.mjs'), join(pack, 'escape.mjs'));
+    const rules = join(root, 'rules');
+    mkdirSync(rules);
+    for (const name of ['r.yml', 'dots.yml', 'escape.yml']) symlinkSync(join(pack, name), join(rules, name));
+
+    const loaded = await loadRules({ builtin: false, paths: [rules] });
+    expect(loaded.rules.map((rule) => rule.id).sort()).toEqual(['Dots', 'Linked']);
+    expect(loaded.problems).toEqual([
+      {
+        file: join(rules, 'escape.yml'),
+        message: expect.stringMatching(/Filename: escape.mjs: must name a file in the rule file's directory/),
+      },
+    ]);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('loads TypeScript without a build step and uses its helpers', async () => {
     const dir = ruleDir({
       'r.yml': yaml(
