@@ -307,6 +307,31 @@ describe('retries', () => {
 });
 
 describe('isolation and the delivery ledger', () => {
+  // Each object waits for its alerts to settle: if every alert waited out its retries at a down
+  // sink, reading (and delivery to the healthy sinks) would go at the down sink's pace.
+  it('settles alerts for a down sink quickly once one ran out of retries, and recovers at once', async () => {
+    let failing = true;
+    const broken = await receiver(() => (failing ? { status: 503, body: 'down' } : { status: 200 }));
+    const { dispatcher, logText } = setup(
+      [{ type: 'webhook', name: 'siem', url: `${broken.url}${WEBHOOK_PATH}` }],
+      {
+        retry: { initialBackoffMs: 200, maxBackoffMs: 400, maxAttempts: 4, maxRetryMs: 10_000 },
+      },
+    );
+    const started = Date.now();
+    const first = await Promise.all(Array.from({ length: 40 }, () => dispatcher.dispatch(makeAlert())));
+    expect(first.every((outcome) => outcome.sinks.siem === 'failed-retryable')).toBe(true);
+    // One wave of full retries (about a second), then one attempt at a time; not ten waves.
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(broken.requests.length).toBeLessThan(40);
+    expect(logText()).toContain('destination is failing');
+
+    failing = false;
+    const second = await Promise.all(Array.from({ length: 40 }, () => dispatcher.dispatch(makeAlert())));
+    expect(second.every((outcome) => outcome.sinks.siem === 'delivered')).toBe(true);
+    expect(logText()).toContain('destination accepts alerts again');
+  });
+
   it('a failing sink neither delays nor duplicates another, and is retried later without resending to the other', async () => {
     let failing = true;
     const broken = await receiver(() => (failing ? { status: 503, body: 'down' } : { status: 200 }));

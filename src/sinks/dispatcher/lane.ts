@@ -28,6 +28,16 @@ export class SinkLane {
   /** How many of `pending` are solo: they lead the queue, each sent on its own. */
   #solos = 0;
   #inFlight = 0;
+  /**
+   * Set when a delivery ran out of retries (the destination is down, or refuses until fixed):
+   * until one is accepted, each batch gets one attempt, one at a time, and the batches behind it
+   * fail at once (retryable: their messages come back). Waiting out every alert's retries would
+   * hold the objects they came from, and with them the reading of new objects and the delivery
+   * of their alerts to every healthy sink.
+   */
+  #outage = false;
+  /** The one attempt under way in outage mode; batches behind it wait for its result. */
+  #probe: Promise<void> | undefined;
 
   constructor(private readonly options: LaneOptions) {
     // On close, alerts still waiting for their turn give up at once: with pacing (Slack: one message
@@ -88,13 +98,35 @@ export class SinkLane {
     this.#schedule();
     if (batch.length === 0) return;
     this.#inFlight += batch.length;
+    if (this.#outage && this.#probe) {
+      await this.#probe;
+      if (this.#outage) {
+        this.#inFlight -= batch.length;
+        for (const item of batch) item.resolve('failed-retryable');
+        this.options.metrics.deliveries.inc(
+          { sink: this.options.sink.name, outcome: 'retryable_error', status_class: 'skipped' },
+          batch.length,
+        );
+        this.#updateDepth();
+        return;
+      }
+    }
+    const probing = this.#outage;
+    let endProbe = () => {};
+    if (probing) this.#probe = new Promise<void>((resolve) => (endProbe = resolve));
     let result: DeliveryResult = 'failed-retryable';
     try {
-      result = await deliverWithRetry({ ...this.options, alerts: batch.map((p) => p.alert) });
+      const policy = probing ? { ...this.options.policy, maxAttempts: 1 } : this.options.policy;
+      result = await deliverWithRetry({ ...this.options, policy, alerts: batch.map((p) => p.alert) });
+      this.#noteOutcome(result);
     } catch (err) {
       // deliverWithRetry catches sink errors itself; this only guards against metric/logger bugs.
       this.options.logger.error({ sink: this.options.sink.name, err }, 'delivery crashed');
     } finally {
+      if (probing) {
+        this.#probe = undefined;
+        endProbe();
+      }
       this.#inFlight -= batch.length;
       const open = !this.options.closeSignal.aborted;
       if (result === 'failed-permanent' && batch.length > 1 && this.options.sink.healthy() && open) {
@@ -112,6 +144,22 @@ export class SinkLane {
         for (const item of batch) item.resolve(result);
       }
       this.#updateDepth();
+    }
+  }
+
+  /** Enters or leaves the outage mode (see #outage) after a delivery. */
+  #noteOutcome(result: DeliveryResult): void {
+    if (this.options.closeSignal.aborted) return; // given up by close(), not by the destination
+    const { name } = this.options.sink;
+    if (result === 'failed-retryable' && !this.#outage) {
+      this.#outage = true;
+      this.options.logger.warn(
+        { sink: name },
+        'destination is failing: further alerts get one attempt, one at a time, until it accepts one (the others wait for their messages to come back)',
+      );
+    } else if (result !== 'failed-retryable' && this.#outage) {
+      this.#outage = false;
+      this.options.logger.info({ sink: name }, 'destination accepts alerts again');
     }
   }
 
