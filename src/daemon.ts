@@ -38,6 +38,9 @@ import { ObserveServer } from './observe/server.js';
 import { createMessageHandler, ObjectProcessor, UndeliveredAlerts } from './pipeline/index.js';
 import { createSinks, Dispatcher, type SinkDeps } from './sinks/index.js';
 
+/** Alerts one reread object may open before its deduplicator forgets the oldest (see replayDedup). */
+const REPLAY_EMITTED_IDS = 1_000;
+
 export interface DaemonOptions {
   /** Default: JSON on stderr at `log.level`. */
   logger?: Logger;
@@ -150,7 +153,9 @@ async function start(
     undelivered,
     // A reread object gets a fresh deduplicator: it reopens every alert whose window already
     // reached its threshold (same alert ids), and the ledger sends each only where it is missing.
-    replayDedup: () => new Deduplicator({ store, metrics, errors }),
+    // It lives for one object, so its memory of opened alerts is small: lru-cache allocates its
+    // whole capacity up front (12 ms and 2.7 MB at the default 100,000, per redelivered object).
+    replayDedup: () => new Deduplicator({ store, metrics, errors, emittedIds: REPLAY_EMITTED_IDS }),
   });
 
   const sqs = new SQSClient({ region, endpoint: sqsConfig.endpoint, requestHandler: AWS_API_TIMEOUTS });
