@@ -6,6 +6,7 @@ import {
 } from '../../src/detect/simple/compile.js';
 import { ObjectEvent } from '../../src/detect/object-event.js';
 import { compileTemplate } from '../../src/detect/simple/template.js';
+import { compileAccessor, parseKeyPath } from '../../src/detect/simple/key-path.js';
 import { RuleSyntaxError } from '../../src/detect/simple/errors.js';
 import { isParseError, parseS3AccessLine } from '../../src/logs/s3-access/index.js';
 import { line, PLAIN_HTTP_TAIL } from '../logs/s3-access/lines.js';
@@ -183,6 +184,24 @@ describe('keys', () => {
     );
     expect(check({ KeyPath: 'tags[*]', Condition: 'DoesNotStartWith', Value: 'y' })).toBe(false);
     expect(check({ KeyPath: 'nothing[*].name', Condition: 'DoesNotEqual', Value: 'Charon' })).toBe(true);
+  });
+});
+
+describe('[*] paths outside conditions', () => {
+  // Titles, dedup strings and summaries show what is there: an element lacking the key adds no
+  // null, so dedup strings (and alert ids) stay what they were.
+  it('leave out elements that lack the key, where conditions keep them', () => {
+    const event = new ObjectEvent({ requests: [{ user: 'alice' }, { ip: '192.0.2.1' }, { user: 'bob' }] });
+    const segments = parseKeyPath('requests[*].user');
+    expect(compileAccessor(segments, 'x').read(event)).toEqual(['alice', 'bob']);
+    expect(compileAccessor(segments, 'x', { keepMissing: true }).read(event)).toEqual([
+      'alice',
+      undefined,
+      'bob',
+    ]);
+    expect(compileExpression({ KeyPath: 'requests[*].user', Condition: 'IsNull' }, 'x', ctx)(event)).toBe(
+      true,
+    );
   });
 });
 

@@ -41,7 +41,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Reads the key specifier of an expression; `undefined` when it has none. */
-export function compileKey(node: Record<string, unknown>, where: string): KeyAccessor | undefined {
+export function compileKey(
+  node: Record<string, unknown>,
+  where: string,
+  options: { keepMissing?: boolean } = {},
+): KeyAccessor | undefined {
   const given = ['Key', 'DeepKey', 'KeyPath'].filter((name) => node[name] !== undefined);
   if (given.length > 1) throw new RuleSyntaxError(where, `use only one of ${given.join(', ')}`);
   if (given.length === 0) return undefined;
@@ -50,7 +54,7 @@ export function compileKey(node: Record<string, unknown>, where: string): KeyAcc
   try {
     if (name === 'Key') {
       if (typeof raw !== 'string' || raw === '') throw new Error('must be a field name');
-      return compileAccessor([raw], raw);
+      return compileAccessor([raw], raw, options);
     }
     if (name === 'DeepKey') {
       if (!Array.isArray(raw) || raw.length === 0) throw new Error('must be a list of keys and indexes');
@@ -59,10 +63,10 @@ export function compileKey(node: Record<string, unknown>, where: string): KeyAcc
         if (typeof segment === 'string' && segment !== '') return segment;
         throw new Error(`bad segment ${JSON.stringify(segment)}`);
       });
-      return compileAccessor(segments, segments.join('.'));
+      return compileAccessor(segments, segments.join('.'), options);
     }
     if (typeof raw !== 'string') throw new Error('must be a path such as a.b[0].c');
-    return compileAccessor(parseKeyPath(raw), raw);
+    return compileAccessor(parseKeyPath(raw), raw, options);
   } catch (err) {
     throw new RuleSyntaxError(`${where}.${name}`, (err as Error).message);
   }
@@ -263,7 +267,8 @@ export function compileExpression(node: unknown, where: string, ctx: CompileCont
     throw new RuleSyntaxError(where, 'needs a Key, DeepKey or KeyPath');
   }
   const { test, ...shape } = compileKeyedCondition(node, accessor, where, ctx);
-  return wrapForAccessor(accessor, test, shape);
+  // A condition on a `[*]` path tests every element, those lacking the key included.
+  return wrapForAccessor(compileKey(node, where, { keepMissing: true })!, test, shape);
 }
 
 function asList(value: unknown, where: string): unknown[] {

@@ -63,8 +63,12 @@ function step(value: unknown, segment: PathSegment): unknown {
   return getIgnoringCase(value, segment as string);
 }
 
-/** Walks the segments after the first; a `*` fans out over an array and flattens. */
-function walk(value: unknown, segments: readonly PathSegment[], from: number): unknown {
+/**
+ * Walks the segments after the first; a `*` fans out over an array and flattens. `keepMissing`
+ * keeps an element that lacks the rest of the path as `undefined` (conditions test every element);
+ * otherwise it is left out (titles, dedup strings, summaries show what is there).
+ */
+function walk(value: unknown, segments: readonly PathSegment[], from: number, keepMissing: boolean): unknown {
   let current = value;
   for (let i = from; i < segments.length; i++) {
     const segment = segments[i]!;
@@ -72,13 +76,11 @@ function walk(value: unknown, segments: readonly PathSegment[], from: number): u
     if (segment === '*') {
       if (!Array.isArray(current)) return undefined;
       const out: unknown[] = [];
-      // An element that lacks the key keeps its place (undefined): a condition on the path sees
-      // every element, so `DoesNotExist` and `IsNull` can hold for it.
       const nested = segments.slice(i + 1).includes('*');
       for (const element of current) {
-        const found = walk(element, segments, i + 1);
+        const found = walk(element, segments, i + 1, keepMissing);
         if (nested && Array.isArray(found)) out.push(...found);
-        else if (!nested || found !== undefined) out.push(found);
+        else if (found !== undefined || (keepMissing && !nested)) out.push(found);
       }
       return out;
     }
@@ -87,7 +89,11 @@ function walk(value: unknown, segments: readonly PathSegment[], from: number): u
   return current;
 }
 
-export function compileAccessor(segments: readonly PathSegment[], label: string): KeyAccessor {
+export function compileAccessor(
+  segments: readonly PathSegment[],
+  label: string,
+  { keepMissing = false }: { keepMissing?: boolean } = {},
+): KeyAccessor {
   const [first, ...rest] = segments;
   if (typeof first !== 'string' || first === '*')
     throw new Error(`key ${JSON.stringify(label)} must start with a field name`);
@@ -96,6 +102,6 @@ export function compileAccessor(segments: readonly PathSegment[], label: string)
   const read =
     rest.length === 0
       ? (source: FieldSource) => source.get(first)
-      : (source: FieldSource) => walk(source.get(first), segments, 1);
+      : (source: FieldSource) => walk(source.get(first), segments, 1, keepMissing);
   return { label, segments, fansOut, read };
 }
