@@ -126,7 +126,7 @@ export function registerScan(program: Command): void {
         const seconds = (performance.now() - started) / 1000;
         process.stderr.write(`${summaryLine(result.counts, seconds, result.deliveries)}\n`);
         // Empty directories, or a prefix with nothing under it: likely a wrong path, worth a word.
-        if (result.counts.inputs === 0)
+        if (result.counts.inputs === 0 && !result.counts.interrupted)
           process.stderr.write(`s3-sentinel scan: no input found in ${paths.join(' ')}\n`);
         const failed =
           result.deliveries.some((d) => d.failed > 0) ||

@@ -129,6 +129,11 @@ export async function scan(options: ScanOptions): Promise<ScanCounts> {
       }
     }
     await pipeline.flush();
+  } catch (err) {
+    // Interrupted while an input was being listed or opened (an S3 listing page): that is the
+    // interruption, not a failure of the inputs.
+    if (!signal?.aborted) throw err;
+    await pipeline.flush();
   } finally {
     if (!options.store) await store.close();
   }

@@ -4,6 +4,8 @@
  * the same lines from a local file gives, with `{bucket, key, line}` sources.
  */
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,6 +181,29 @@ describe('scan s3://bucket/prefix', () => {
       }),
     ).rejects.toThrow(/no-such-bucket-here\/logs\/: cannot list objects \(NoSuchBucket\)/);
     expect(alerts()).toEqual([]);
+  });
+
+  // Ctrl-C on a large bucket usually lands while a listing page is on its way.
+  it('ends as interrupted, not as an error, when stopped while a listing hangs', async () => {
+    const hanging = createServer(() => undefined); // answers nothing
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
+      const interrupt = new AbortController();
+      setTimeout(() => interrupt.abort(), 300);
+      const result = await runScan({
+        paths: [localFile, 's3://hanging-bucket/logs/'],
+        config: parseConfig(`s3: { endpoint: "${endpoint}", region: us-east-1, forcePathStyle: true }\n`),
+        logger: capturingLogger().logger,
+        stdout: captureStream().stream,
+        s3: { credentials: { ...FAUXQS_CREDENTIALS } },
+        signal: interrupt.signal,
+      });
+      expect(result.counts).toMatchObject({ interrupted: true, lines: 0 });
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise((resolve) => hanging.close(resolve));
+    }
   });
 
   it('runs from the command line with the s3 section of the config', async () => {
