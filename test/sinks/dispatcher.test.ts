@@ -322,7 +322,7 @@ describe('isolation and the delivery ledger', () => {
     const first = await Promise.all(Array.from({ length: 40 }, () => dispatcher.dispatch(makeAlert())));
     expect(first.every((outcome) => outcome.sinks.siem === 'failed-retryable')).toBe(true);
     // One wave of full retries (about a second), then one attempt at a time; not ten waves.
-    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(broken.requests.length).toBeLessThan(40);
     expect(logText()).toContain('destination is failing');
 
@@ -330,6 +330,21 @@ describe('isolation and the delivery ledger', () => {
     const second = await Promise.all(Array.from({ length: 40 }, () => dispatcher.dispatch(makeAlert())));
     expect(second.every((outcome) => outcome.sinks.siem === 'delivered')).toBe(true);
     expect(logText()).toContain('destination accepts alerts again');
+  });
+
+  // A destination that hangs costs a whole timeout per attempt: after the first wave of retries,
+  // one attempt must settle everything queued behind it, not one batch per timeout.
+  it('settles everything queued behind one attempt when the destination hangs', async () => {
+    const hanging = await receiver(() => ({ status: 200, delayMs: 60_000 }));
+    const { dispatcher } = setup([{ type: 'webhook', name: 'siem', url: `${hanging.url}${WEBHOOK_PATH}` }], {
+      retry: { initialBackoffMs: 50, maxBackoffMs: 50, maxAttempts: 2, maxRetryMs: 10_000 },
+      requestTimeoutMs: 300,
+    });
+    const outcomes = await Promise.all(Array.from({ length: 80 }, () => dispatcher.dispatch(makeAlert())));
+    expect(outcomes.every((outcome) => outcome.sinks.siem === 'failed-retryable')).toBe(true);
+    // A wave of two timed-out attempts per lane slot, one more attempt, done: not an attempt (and
+    // a 300 ms timeout) for every batch of the 80 alerts.
+    expect(hanging.requests.length).toBeLessThan(15);
   });
 
   it('a failing sink neither delays nor duplicates another, and is retried later without resending to the other', async () => {

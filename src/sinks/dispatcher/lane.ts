@@ -102,12 +102,7 @@ export class SinkLane {
       await this.#probe;
       if (this.#outage) {
         this.#inFlight -= batch.length;
-        for (const item of batch) item.resolve('failed-retryable');
-        this.options.metrics.deliveries.inc(
-          { sink: this.options.sink.name, outcome: 'retryable_error', status_class: 'skipped' },
-          batch.length,
-        );
-        this.#updateDepth();
+        this.#failFast(batch);
         return;
       }
     }
@@ -126,6 +121,9 @@ export class SinkLane {
       if (probing) {
         this.#probe = undefined;
         endProbe();
+        // Still down: everything that queued up meanwhile fails now, rather than each alert
+        // getting an attempt of its own (a destination that hangs costs a timeout per attempt).
+        if (this.#outage && !this.options.closeSignal.aborted) this.#failWaiting();
       }
       this.#inFlight -= batch.length;
       const open = !this.options.closeSignal.aborted;
@@ -161,6 +159,23 @@ export class SinkLane {
       this.#outage = false;
       this.options.logger.info({ sink: name }, 'destination accepts alerts again');
     }
+  }
+
+  /** Outage mode: the alerts not yet in a request fail at once (their sources come back). */
+  #failWaiting(): void {
+    this.#queue.clear();
+    this.#solos = 0;
+    this.#failFast(this.#pending.splice(0));
+  }
+
+  #failFast(items: Pending[]): void {
+    if (items.length === 0) return;
+    for (const item of items) item.resolve('failed-retryable');
+    this.options.metrics.deliveries.inc(
+      { sink: this.options.sink.name, outcome: 'retryable_error', status_class: 'skipped' },
+      items.length,
+    );
+    this.#updateDepth();
   }
 
   /** Settles every alert not yet in a request as `failed-retryable`: its source comes back. */
