@@ -67,7 +67,7 @@ const THROTTLED = new Set([
   'UND_ERR_SOCKET',
 ]);
 
-export const DEFAULT_READ_IDLE_TIMEOUT_MS = 60_000;
+const DEFAULT_READ_IDLE_TIMEOUT_MS = 60_000;
 
 const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 

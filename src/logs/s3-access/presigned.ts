@@ -15,10 +15,10 @@ const MAY_HOLD_SECRET = /signature|security-token/i;
 /** Rule-built context can nest; deeper than this it is left as it is (it is still JSON). */
 const MAX_DEPTH = 32;
 
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /** The text with the values of presigned-URL signatures and session tokens replaced. */
-export function withoutPresignedSecrets(text: string): string {
+function withoutPresignedSecrets(text: string): string {
   if (!MAY_HOLD_SECRET.test(text)) return text;
   return text.replace(PRESIGNED_SECRET, `$1${REDACTED}`);
 }
