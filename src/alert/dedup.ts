@@ -190,7 +190,7 @@ export class Deduplicator {
     const key = dedupKey(rule.id, dedupString);
     const identity = identityOf(match, store);
     const count = await store.increment(key, windowStartMs, this.expiresAt(rule, windowStartMs), identity);
-    let alert = this.open(match, windowStartMs, count);
+    let alert = this.open(match, windowStartMs, opened, count);
     // As in offerNow: once the regular window has reached the threshold, no shifted window can alert.
     if (rule.threshold > 1 && count < rule.threshold) {
       const shiftedStartMs = shiftedWindowStartOf(this.timeOf(match), rule.dedupPeriodMinutes);
@@ -215,11 +215,14 @@ export class Deduplicator {
     const incrementSync = this.incrementSync;
     if (incrementSync === undefined) return this.offer(match);
     const { rule, dedupString } = match;
+    const windowStartMs = this.windowOf(match);
+    // As in `decide`: once this window's alert is open, a match changes no decision.
+    const opened = openedKey(rule.id, dedupString, windowStartMs);
+    if (this.emitted.has(opened)) return this.settle(match, null);
     const key = dedupKey(rule.id, dedupString);
     const identity = identityOf(match, this.options.store);
-    const windowStartMs = this.windowOf(match);
     const count = incrementSync(key, windowStartMs, this.expiresAt(rule, windowStartMs), identity);
-    let alert = this.open(match, windowStartMs, count);
+    let alert = this.open(match, windowStartMs, opened, count);
     // Every shifted window holding this match overlaps its regular window: once that has reached
     // the threshold, no shifted window of the match can alert, and its count is not needed.
     if (rule.threshold > 1 && count < rule.threshold) {
@@ -254,9 +257,9 @@ export class Deduplicator {
   }
 
   /** Given the count of its window after this match, the alert the match opens there, or null. */
-  private open(match: RuleMatch, windowStartMs: number, count: number): Alert | null {
+  private open(match: RuleMatch, windowStartMs: number, opened: string, count: number): Alert | null {
     if (count < match.rule.threshold) return null;
-    return this.openOnce(match, windowStartMs);
+    return this.openOnce(match, windowStartMs, opened);
   }
 
   /**
@@ -268,15 +271,14 @@ export class Deduplicator {
   private openShifted(match: RuleMatch, shiftedStartMs: number, before: number, after: number): Alert | null {
     const { threshold } = match.rule;
     if (before >= threshold || after >= threshold) return null;
-    return this.openOnce(match, shiftedStartMs);
+    return this.openOnce(match, shiftedStartMs, openedKey(match.rule.id, match.dedupString, shiftedStartMs));
   }
 
   /** The alert of a window that reached its threshold, unless this process opened it already. */
-  private openOnce(match: RuleMatch, windowStartMs: number): Alert | null {
+  private openOnce(match: RuleMatch, windowStartMs: number, opened: string): Alert | null {
     const { rule, dedupString } = match;
-    // Keyed by string, not alert id: a repeat costs one lookup, and the id is hashed only when an
-    // alert is actually opened.
-    const opened = openedKey(rule.id, dedupString, windowStartMs);
+    // Keyed by string (`openedKey`), not alert id: a repeat costs one lookup, and the id is hashed
+    // only when an alert is actually opened.
     if (this.emitted.has(opened)) return null;
     this.emitted.set(ownCopy(opened), true); // kept: must not hold on to its log line
     const alertId = alertIdFor(rule.id, dedupString, windowStartMs);

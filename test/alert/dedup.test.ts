@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Deduplicator, dedupKey, windowStartOf } from '../../src/alert/dedup.js';
+import type { DedupStore } from '../../src/alert/dedup-store.js';
 import { MemoryDedupStore } from '../../src/alert/memory-dedup-store.js';
 import { alertIdFor } from '../../src/alert/alert-id.js';
 import type { Alert } from '../../src/alert/alert.js';
@@ -257,6 +258,32 @@ describe('dedup against a shared store (the promise path)', () => {
       `start ${9.5 * HOUR}`,
       `end ${9.5 * HOUR}`,
     ]);
+  });
+
+  // The synchronous path (the memory store) skips the same work: a repeat costs one lookup.
+  it('counts nothing, on the synchronous path too, once the window is opened', () => {
+    const inner = new MemoryDedupStore();
+    const windows: number[] = [];
+    const store: DedupStore = {
+      countsMatchesOnce: true,
+      incrementSync: (key, windowStartMs, expiresAtMs, match) => {
+        windows.push(windowStartMs);
+        return inner.incrementSync(key, windowStartMs, expiresAtMs, match);
+      },
+      increment: () => Promise.reject(new Error('the synchronous path was expected')),
+      countSync: inner.countSync.bind(inner),
+      close: async () => undefined,
+    };
+    const dedup = new Deduplicator({ store });
+    const opened = Array.from({ length: 20 }, () => dedup.offerNow(describeMatch(rule(), at(10 * HOUR))));
+    expect(opened.filter((alert) => alert !== null)).toHaveLength(1);
+    expect(windows).toEqual([10 * HOUR]);
+    const r = rule({ id: 'T', threshold: 3 });
+    windows.length = 0;
+    const decisions = Array.from({ length: 20 }, () => dedup.offerNow(describeMatch(r, at(10 * HOUR))));
+    expect(decisions.findIndex((alert) => alert !== null)).toBe(2);
+    // Regular and shifted window for the first two matches, the regular one for the third.
+    expect(windows).toEqual([10 * HOUR, 9.5 * HOUR, 10 * HOUR, 9.5 * HOUR, 10 * HOUR]);
   });
 
   // Two replicas: one's shifted count must never include a match its regular count lacks.
