@@ -1,10 +1,11 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryDeliveryLedger } from '../../src/alert/ledger-memory.js';
 import { createMetrics } from '../../src/observe/metrics.js';
+import { FileSink } from '../../src/sinks/file/file-sink.js';
 import { createSinks, Dispatcher, SinksSchema } from '../../src/sinks/index.js';
 import { capturingLogger, makeAlert } from './helpers.js';
 
@@ -69,6 +70,61 @@ describe('file sink', () => {
       await d.close();
     },
   );
+
+  it('starts a new file when its file is renamed away (log rotation) or deleted', async () => {
+    dir = await mkdtemp(join(tmpdir(), 's3-sentinel-file-'));
+    const path = join(dir, 'alerts.jsonl');
+    const [one, two, three] = [makeAlert(), makeAlert(), makeAlert()];
+    const d = dispatcherFor([{ type: 'file', path }]);
+    await d.dispatch(one);
+    await rename(path, `${path}.1`);
+    await d.dispatch(two);
+    await rm(path);
+    await d.dispatch(three);
+    await d.close();
+    const ids = async (file: string) =>
+      (await readFile(file, 'utf8'))
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).alertId);
+    expect(await ids(`${path}.1`)).toEqual([one.alertId]);
+    expect(await ids(path)).toEqual([three.alertId]); // `two` went to the file deleted after it
+  });
+
+  // A write abandoned at its timeout can land after the dispatch gave up; the message then brings
+  // the same alerts again.
+  it('does not append an alert it has already written when it comes again', async () => {
+    dir = await mkdtemp(join(tmpdir(), 's3-sentinel-file-'));
+    const path = join(dir, 'alerts.jsonl');
+    const sink = new FileSink({ type: 'file', name: 'file', path });
+    const [one, two] = [makeAlert(), makeAlert()];
+    expect(await sink.send([one])).toMatchObject({ ok: true });
+    expect(await sink.send([{ ...one }, two])).toMatchObject({ ok: true });
+    await sink.close();
+    const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    expect(lines.map((line) => JSON.parse(line).alertId)).toEqual([one.alertId, two.alertId]);
+  });
+
+  it('escapes terminal controls and Unicode line separators, keeping one alert per line', async () => {
+    dir = await mkdtemp(join(tmpdir(), 's3-sentinel-file-'));
+    const path = join(dir, 'alerts.jsonl');
+    const alert = makeAlert({ title: 'ua \u009b31m \u2028 next \u2029 \u0085 end' });
+    const d = dispatcherFor([{ type: 'file', path }]);
+    await d.dispatch(alert);
+    await d.close();
+    const text = await readFile(path, 'utf8');
+    expect(text).not.toMatch(/[\u007f-\u009f\u2028\u2029]/);
+    expect(JSON.parse(text)).toEqual(alert);
+  });
+
+  it.runIf(process.platform !== 'win32')('creates the file readable by its owner only', async () => {
+    dir = await mkdtemp(join(tmpdir(), 's3-sentinel-file-'));
+    const path = join(dir, 'alerts.jsonl');
+    const d = dispatcherFor([{ type: 'file', path }]);
+    await d.dispatch(makeAlert());
+    await d.close();
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
 
   it('keeps alerts pending, without retrying now, when the directory does not exist', async () => {
     const d = dispatcherFor([{ type: 'file', path: join(tmpdir(), 'no-such-dir-s3s', 'x', 'alerts.jsonl') }]);

@@ -1,5 +1,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { LRUCache } from 'lru-cache';
 import type { Alert } from '../../alert/alert.js';
+import { jsonLine } from '../../logs/json-line.js';
 import { createAlertFilter } from '../filter.js';
 import type { SendResult, Sink } from '../sink.js';
 import type { FileSinkConfig } from './config.js';
@@ -9,6 +11,10 @@ const NEWLINE = 0x0a;
 const FILE_BATCH = 500;
 /** Errors a retry cannot fix: the path is wrong or not ours to write. */
 const PERMANENT_FS_ERRORS = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'EROFS', 'ENOTDIR']);
+/** Alerts hold requesters, source IPs and keys: a file we create is readable by its owner only. */
+const FILE_MODE = 0o600;
+/** Alert ids this sink has written, remembered so that a late or repeated batch is not written twice. */
+const WRITTEN_IDS = 10_000;
 
 /** Alerts as JSON lines appended to a file; fsynced on close so a clean shutdown loses nothing. */
 export class FileSink implements Sink {
@@ -19,6 +25,12 @@ export class FileSink implements Sink {
   #handle: Promise<FileHandle> | undefined;
   #healthy = true;
   #writing: { alerts: Alert[]; result: Promise<SendResult> } | undefined;
+  /**
+   * A write abandoned by the dispatcher (its timeout) may still land after the dispatch has given
+   * up on it; the alerts then come again with their message. Remembering what landed keeps those
+   * from being appended twice.
+   */
+  readonly #written = new LRUCache<string, true>({ max: WRITTEN_IDS });
 
   constructor(private readonly config: FileSinkConfig & { name: string }) {
     this.name = config.name;
@@ -50,30 +62,61 @@ export class FileSink implements Sink {
   }
 
   async #append(alerts: Alert[]): Promise<SendResult> {
-    const text = alerts.map((alert) => `${JSON.stringify(alert)}\n`).join('');
+    const fresh = alerts.filter((alert) => !this.#written.has(alert.alertId));
+    if (fresh.length === 0) return { ok: true, statusClass: '2xx' };
+    const text = fresh.map((alert) => `${jsonLine(alert)}\n`).join('');
+    let handle: FileHandle | undefined;
+    let sizeBefore: number | undefined;
     try {
-      this.#handle ??= openForAppend(this.config.path);
-      const handle = await this.#handle;
+      handle = await this.#currentHandle();
+      sizeBefore = await regularFileSize(handle);
       await handle.appendFile(text, 'utf8');
-      this.#healthy = true;
-      return { ok: true, statusClass: '2xx' };
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
-      // Reopened for the next try (the file may have been fixed or rotated); this one is closed.
-      const failed = this.#handle;
-      this.#handle = undefined;
-      void failed?.then((handle) => handle.close()).catch(() => undefined);
-      this.#healthy = false;
-      const permanent = PERMANENT_FS_ERRORS.has(code);
-      return {
-        ok: false,
-        retryable: !permanent,
-        // A wrong path or permission is the operator's to fix; the alerts wait for it.
-        holdForRedelivery: permanent,
-        statusClass: 'error',
-        error: `write failed: ${code}`,
-      };
+      // A failed append (a full disk) may have written part of the batch: cut it off, so the retry
+      // does not write those lines a second time.
+      if (handle !== undefined && sizeBefore !== undefined)
+        await handle.truncate(sizeBefore).catch(() => undefined);
+      return this.#failed(err);
     }
+    for (const alert of fresh) this.#written.set(alert.alertId, true);
+    this.#healthy = true;
+    return { ok: true, statusClass: '2xx' };
+  }
+
+  /**
+   * The open file, reopened when its path no longer leads to it: deleted, or renamed away by log
+   * rotation. Appending to such a file succeeds, but nobody will read what it gets.
+   */
+  async #currentHandle(): Promise<FileHandle> {
+    if (this.#handle !== undefined) {
+      const handle = await this.#handle;
+      const [opened, current] = await Promise.all([
+        handle.stat(),
+        stat(this.config.path).catch(() => undefined),
+      ]);
+      if (current !== undefined && current.ino === opened.ino && current.dev === opened.dev) return handle;
+      this.#handle = undefined;
+      void handle.close().catch(() => undefined);
+    }
+    return await (this.#handle ??= openForAppend(this.config.path));
+  }
+
+  #failed(err: unknown): SendResult {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+    // Reopened for the next try (the file may have been fixed or rotated); this one is closed.
+    const failed = this.#handle;
+    this.#handle = undefined;
+    void failed?.then((handle) => handle.close()).catch(() => undefined);
+    this.#healthy = false;
+    const permanent = PERMANENT_FS_ERRORS.has(code);
+    return {
+      ok: false,
+      retryable: !permanent,
+      // A wrong path or permission is the operator's to fix; the alerts wait for it.
+      holdForRedelivery: permanent,
+      statusClass: 'error',
+      error: `write failed: ${code}`,
+    };
   }
 
   healthy(): boolean {
@@ -104,10 +147,10 @@ async function openForAppend(path: string): Promise<FileHandle> {
   // Only a regular file can hold a cut line. A FIFO or /dev/stdout is opened write-only, as before:
   // opened read-write we would hold its read end ourselves, and writes nobody reads would succeed.
   const info = await stat(path).catch(() => undefined);
-  if (!info?.isFile()) return open(path, 'a');
+  if (info !== undefined && !info.isFile()) return open(path, 'a');
   let handle: FileHandle;
   try {
-    handle = await open(path, 'a+'); // a+ to read the last byte
+    handle = await open(path, 'a+', FILE_MODE); // a+ to read the last byte
   } catch (err) {
     // Write-only for us: append without the check.
     if ((err as NodeJS.ErrnoException).code === 'EACCES') return open(path, 'a');
@@ -125,4 +168,10 @@ async function openForAppend(path: string): Promise<FileHandle> {
     await handle.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** The size of a regular file, or undefined for a FIFO or a terminal (nothing to cut back). */
+async function regularFileSize(handle: FileHandle): Promise<number | undefined> {
+  const info = await handle.stat();
+  return info.isFile() ? info.size : undefined;
 }
