@@ -3,6 +3,7 @@
  * writes the whole batch again. The disk filling up is simulated by a file handle whose append
  * writes half its text, then fails with ENOSPC, as write(2) does on a full disk.
  */
+import type * as FsPromises from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { makeAlert } from './helpers.js';
 const disk = vi.hoisted(() => ({ full: false }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs/promises')>();
+  const fs = await importOriginal<typeof FsPromises>();
   const open = async (...args: Parameters<typeof fs.open>): Promise<FileHandle> => {
     const handle = await fs.open(...args);
     const append = handle.appendFile.bind(handle);
