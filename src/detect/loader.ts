@@ -60,7 +60,7 @@ export interface RuleNotice {
   /** True when the file's rule was not loaded (it is counted as skipped). */
   skipped: boolean;
   /** What the notice is about, for grouping: a checkout of panther-analysis gives hundreds. */
-  kind: 'python' | 'derived' | 'replaces-builtin' | 'log-type-not-read';
+  kind: 'python' | 'python-filename-ignored' | 'derived' | 'replaces-builtin' | 'log-type-not-read';
 }
 
 /** Notices by kind, in order of first appearance (`Map.groupBy` needs Node 21). */
@@ -200,6 +200,8 @@ interface LoadedFile {
   problems: string[];
   /** Why a rule file was skipped by design. */
   skipped?: { kind: RuleNotice['kind']; message: string };
+  /** Something worth saying about a rule that loaded. */
+  note?: { kind: RuleNotice['kind']; message: string };
 }
 
 /** Reads, validates and compiles one YAML file; no rule and no problems for files that are not rules. */
@@ -227,9 +229,18 @@ async function loadFile(
       skipped: { kind: 'derived', message: 'derived detections (BaseDetection) are not supported; skipped' },
     };
   }
-  // Before validation: a Python rule is skipped whatever else its file holds.
+  // Before validation: a Python rule is skipped whatever else its file holds — unless it is a
+  // simple detection that still names its old Python file, which Panther runs by its Detection
+  // (panther_analysis_tool treats any file with `Detection` as one and ignores `Filename`).
   const filename = (document as Record<string, unknown>).Filename;
-  if (typeof filename === 'string' && /\.py$/i.test(filename)) {
+  let note: LoadedFile['note'];
+  if (typeof filename === 'string' && /\.py$/i.test(filename) && 'Detection' in document) {
+    document = Object.fromEntries(Object.entries(document).filter(([key]) => key !== 'Filename'));
+    note = {
+      kind: 'python-filename-ignored',
+      message: `Filename ${filename} ignored: the rule runs by its Detection, as in Panther`,
+    };
+  } else if (typeof filename === 'string' && /\.py$/i.test(filename)) {
     return {
       problems: [],
       skipped: {
@@ -242,7 +253,7 @@ async function loadFile(
   const parsed = ruleFileSchema.safeParse(document);
   if (!parsed.success) return { problems: describeIssues(parsed.error) };
   try {
-    return { rule: await compileRuleFile(file, parsed.data, settings, willRun), problems: [] };
+    return { rule: await compileRuleFile(file, parsed.data, settings, willRun), problems: [], note };
   } catch (err) {
     if (err instanceof RuleSyntaxError) return { problems: [err.message] };
     return { problems: [`(rule): ${(err as Error).message}`] };
@@ -281,6 +292,7 @@ export async function loadRules(options: LoadRulesOptions = {}): Promise<LoadedR
       const loaded = await loadFile(file, rootSettings, options.willRun);
       for (const message of loaded.problems) problems.push({ file, message });
       if (loaded.skipped !== undefined) notices.push({ file, ...loaded.skipped, skipped: true });
+      if (loaded.note !== undefined) notices.push({ file, ...loaded.note, skipped: false });
       const rule = loaded.rule;
       if (!rule) continue;
       const earlier = seen.get(rule.id);

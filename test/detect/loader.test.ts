@@ -107,6 +107,26 @@ describe('invalid rules', () => {
     ]);
   });
 
+  // panther_analysis_tool's own fixtures (AWS.IAMUser.ReconAccessDenied.yml) keep `Filename: x.py`
+  // beside a Detection; Panther runs the Detection.
+  it('runs a simple detection that still names a Python file, with a note', async () => {
+    const dir = ruleDir({
+      'recon.yml': `${HEADER}RuleID: Recon\nFilename: recon.py\nDetection:\n  - Key: errorCode\n    Condition: Equals\n    Value: AccessDenied\n`,
+    });
+    const { rules, problems, notices } = await loadRules({ builtin: false, paths: [dir] });
+    expect(problems).toEqual([]);
+    expect(rules.map((rule) => [rule.id, rule.kind])).toEqual([['Recon', 'simple']]);
+    expect(rules[0]!.rest(new ObjectEvent({ errorCode: 'AccessDenied' }, { logType: 'T' }))).toBe(true);
+    expect(notices).toEqual([
+      {
+        file: join(dir, 'recon.yml'),
+        message: 'Filename recon.py ignored: the rule runs by its Detection, as in Panther',
+        skipped: false,
+        kind: 'python-filename-ignored',
+      },
+    ]);
+  });
+
   // Panther's workflow: copy a rule from the pack, tune it, keep its RuleID.
   it('lets a --rules rule replace the built-in rule with its RuleID, and says so', async () => {
     const dir = ruleDir({
