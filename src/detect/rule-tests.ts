@@ -64,8 +64,10 @@ export function runRuleTests(rule: CompiledRule, options: { minimumTests?: numbe
   });
   const problems: string[] = [];
   const minimum = options.minimumTests ?? 0;
+  // As panther_analysis_tool: too few tests is the one problem reported; with enough, N ≥ 2 also
+  // needs both outcomes covered.
   if (rule.tests.length < minimum) problems.push(`has ${rule.tests.length} tests, needs at least ${minimum}`);
-  if (minimum >= 2) {
+  else if (minimum >= 2) {
     if (!rule.tests.some((test) => test.expectedResult))
       problems.push('needs a test with ExpectedResult: true');
     if (!rule.tests.some((test) => !test.expectedResult))
