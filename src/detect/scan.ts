@@ -3,6 +3,7 @@
  * prefixes) → lines → parse → rules → dedup → `emit(alert)`. Returns the counts the summary line
  * reports. Delivery is the caller's: see src/cli/scan-session.ts for the sinks of a config.
  */
+import { Readable } from 'node:stream';
 import type { Alert } from '../alert/alert.js';
 import { Deduplicator } from '../alert/dedup.js';
 import type { DedupStore } from '../alert/dedup-store.js';
@@ -108,10 +109,17 @@ export async function scan(options: ScanOptions): Promise<ScanCounts> {
       totals.inputs++;
       const fromS3 = isS3Path(input.name);
       const linesBefore = pipeline.counts.lines;
+      // A reader waiting for a chunk never reaches `afterChunk`: stdin from a pipe that stays open
+      // (`tail -f … | s3-sentinel scan -`) would keep an interrupted scan waiting. Destroy it.
+      let stopReading: (() => void) | undefined;
       try {
-        const result = await forEachLine(await input.open(), pipeline.sinkFor(input.sourceOf), {
-          afterChunk,
-        });
+        const stream = await input.open();
+        // Files are read in chunks that always come; S3 bodies are opened with the signal already.
+        if (stream instanceof Readable) {
+          stopReading = () => stream.destroy(signal?.reason as Error | undefined);
+          signal?.addEventListener('abort', stopReading, { once: true });
+        }
+        const result = await forEachLine(stream, pipeline.sinkFor(input.sourceOf), { afterChunk });
         totals.bytes += result.bytes;
         metrics?.bytes.inc(result.bytes);
         if (fromS3) metrics?.objects.inc({ outcome: 'processed' });
@@ -125,6 +133,7 @@ export async function scan(options: ScanOptions): Promise<ScanCounts> {
         if (options.onInputError) options.onInputError(input.name, error);
         else options.logger?.error({ input: input.name, err: error }, 'input could not be read');
       } finally {
+        if (stopReading) signal?.removeEventListener('abort', stopReading);
         metrics?.lines.inc(pipeline.counts.lines - linesBefore);
       }
     }

@@ -4,7 +4,7 @@
  * and a refusing sink fails the scan without holding back the other one or leaking its URL.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -305,6 +305,22 @@ describe('s3-sentinel scan --config (the command)', () => {
     expect(stderr).toMatch(/scan \(interrupted\): \d+ lines/);
     expect(stderr).toMatch(/hook [1-9]\d* delivered \/ 0 already delivered \/ [1-9]\d* failed/);
     expect(stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+  });
+
+  // `tail -f access.log | s3-sentinel scan -`: the pipe never ends, so reading must be cut off.
+  it('stops on Ctrl-C while stdin stays open', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'scan', '-'], {
+      cwd: process.cwd(),
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.write(readFileSync(logFile)); // and the pipe stays open
+    await new Promise((resolve) => child.stdout.once('data', resolve)); // the first alert: lines were read
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdin.destroy();
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/scan \(interrupted\): \d+ lines/);
   });
 
   // `scan --config config/production.yaml s3://…` on a workstation has no queue URL to set.
