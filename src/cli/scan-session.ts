@@ -85,9 +85,18 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
   const config = options.config ?? validateConfig({});
   const metrics = options.metrics ?? createMetrics();
   const { logger } = options;
-  const { rules, problems, notices } = await loadConfiguredRules(config.rules, options.rulePaths ?? []);
+  const { rules, problems, notices, configProblems } = await loadConfiguredRules(
+    config.rules,
+    options.rulePaths ?? [],
+  );
   for (const problem of problems) options.onRuleProblem?.(problem);
   if (notices.length > 0) options.onRuleNotices?.(notices);
+  // A rules directory that is not there (a volume not mounted, a typo) would let a backfill run
+  // without the site's own rules, its summary the only hint: refuse, as `run` does.
+  if (configProblems.length > 0) {
+    const list = configProblems.map((problem) => `${problem.file}: ${problem.message}`).join('; ');
+    throw new ScanSetupError(`rules: ${list}; nothing was read`, { usage: true });
+  }
 
   const closers: Array<() => unknown> = [];
   try {
@@ -148,11 +157,17 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
   }
 }
 
-/** A resource the scan's config names cannot be used (the DynamoDB table of the delivery ledger). */
+/**
+ * The scan cannot start: a resource its config names cannot be used (the DynamoDB table of the
+ * delivery ledger), or — `usage` — the config or options are wrong (a rules path that cannot be
+ * read), which `run` and `check-config` also refuse.
+ */
 export class ScanSetupError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
+  readonly usage: boolean;
+  constructor(message: string, options?: ErrorOptions & { usage?: boolean }) {
     super(message, options);
     this.name = 'ScanSetupError';
+    this.usage = options?.usage ?? false;
   }
 }
 

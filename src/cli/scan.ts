@@ -40,8 +40,8 @@ interface ScanCliOptions extends RuleSourceOptions {
 /**
  * `s3-sentinel scan [--rules DIR]… [--config FILE] PATH…`: alerts to the config's sinks, or as JSON
  * lines on stdout. Exit 0; 1 when a delivery failed, an input could not be read or a rule did not
- * load (the others still ran); 2 for a bad config or a path that does not exist (or an S3 prefix
- * that cannot be listed).
+ * load (the others still ran); 2 for a bad config, a rules path that cannot be read or a path that
+ * does not exist (or an S3 prefix that cannot be listed).
  */
 export function registerScan(program: Command): void {
   addRulesOption(program.command('scan'))
@@ -142,7 +142,7 @@ export function registerScan(program: Command): void {
         }
         if (err instanceof ScanSetupError) {
           process.stderr.write(`s3-sentinel scan: cannot start: ${err.message}\n`);
-          process.exitCode = EXIT_FAILED;
+          process.exitCode = err.usage ? EXIT_USAGE : EXIT_FAILED;
           return;
         }
         throw err;

@@ -90,21 +90,32 @@ describe('s3-sentinel scan', () => {
     expect(twice.stderr).toMatch(/scan: 1202 lines/);
   });
 
-  it('exits 1 when a --rules directory does not load, after scanning with the rules that did', async () => {
+  it('exits 1 when a rule file does not load, after scanning with the rules that did', async () => {
+    const file = join(dir, 'one-insecure.log');
+    writeFileSync(file, `${line(Date.UTC(2026, 0, 1), 'b', true)}\n`);
+    const rules = mkdtempSync(join(tmpdir(), 's3s-scan-badrule-'));
+    writeFileSync(join(rules, 'bad.yml'), 'AnalysisType: rule\nRuleID: Bad\nSeverity: Loud\n');
+    const failure = await run('npx', ['tsx', 'src/cli.ts', 'scan', '--rules', rules, file], {
+      cwd: process.cwd(),
+    }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+    expect(failure).toMatchObject({ code: 1, stderr: expect.stringMatching(/bad\.yml: /) });
+    expect((failure as { stdout: string }).stdout).toMatch(/AWS\.S3\.ServerAccess\.Insecure/); // built-ins ran
+  });
+
+  // A backfill with the site's rules volume not mounted must not run on the built-ins alone.
+  it('exits 2 before reading anything when a rules directory cannot be read', async () => {
     const file = join(dir, 'one-insecure.log');
     writeFileSync(file, `${line(Date.UTC(2026, 0, 1), 'b', true)}\n`);
     const failure = await run(
       'npx',
       ['tsx', 'src/cli.ts', 'scan', '--rules', join(dir, 'no-such-rules'), file],
-      {
-        cwd: process.cwd(),
-      },
+      { cwd: process.cwd() },
     ).catch((err: { code: number; stdout: string; stderr: string }) => err);
     expect(failure).toMatchObject({
-      code: 1,
-      stderr: expect.stringMatching(/no-such-rules: cannot read rules: ENOENT/),
+      code: 2,
+      stdout: '',
+      stderr: expect.stringMatching(/no-such-rules: cannot read rules: ENOENT; nothing was read/),
     });
-    expect((failure as { stdout: string }).stdout).toMatch(/AWS\.S3\.ServerAccess\.Insecure/); // built-ins ran
   });
 
   it('shows the first 20 bad or too-long lines on stderr and only counts the rest', async () => {
