@@ -102,7 +102,10 @@ export interface S3ObjectReaderOptions {
   userAgent: string;
   /** Objects larger than this are refused (`too-large`); unset means no limit. */
   maxObjectBytes?: number;
-  /** A flowing body that sends nothing for this long is cut and resumed; default 60 s. */
+  /**
+   * A GetObject without response headers for this long is retried, and a flowing body that sends
+   * nothing for this long is cut and resumed; default 60 s.
+   */
   readIdleTimeoutMs?: number;
   /** Attempts for throttling and network errors before giving up; default 4. */
   maxAttempts?: number;
@@ -277,9 +280,16 @@ export class S3ObjectReader {
     if (maxObjectBytes !== undefined && ref.size !== undefined && ref.size > maxObjectBytes) {
       throw this.count(new S3ReadError('too-large', 'ObjectTooLarge', ref));
     }
-    const response = await this.clientFor(ref.region).send(
-      new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: part?.range, IfMatch: part?.ifMatch }),
-      { abortSignal: signal },
+    const response = await this.withResponseTimeout(signal, (abortSignal) =>
+      this.clientFor(ref.region).send(
+        new GetObjectCommand({
+          Bucket: ref.bucket,
+          Key: ref.key,
+          Range: part?.range,
+          IfMatch: part?.ifMatch,
+        }),
+        { abortSignal },
+      ),
     );
     const body = response.Body as Readable | undefined;
     if (!body) throw this.count(new S3ReadError('failed', 'EmptyBody', ref));
@@ -294,6 +304,32 @@ export class S3ObjectReader {
       throw this.count(new S3ReadError('too-large', 'ObjectTooLarge', ref));
     }
     return { body, contentLength, etag: response.ETag };
+  }
+
+  /**
+   * Runs `send` with a time limit on the response headers (`readIdleTimeoutMs`): the S3 client only
+   * times the connection, so an endpoint that accepts it and never answers (a stuck proxy or VPC
+   * endpoint) would hold the object, and its concurrency slot, until `maxInFlightSeconds`. The
+   * limit ends with the headers; the body has its own idle timer (watchIdle).
+   */
+  private async withResponseTimeout<T>(
+    signal: AbortSignal | undefined,
+    send: (abortSignal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const limitMs = this.options.readIdleTimeoutMs ?? DEFAULT_READ_IDLE_TIMEOUT_MS;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), limitMs);
+    try {
+      return await send(signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal);
+    } catch (err) {
+      if (!timeout.signal.aborted || signal?.aborted) throw err;
+      throw Object.assign(new Error(`no response to GetObject for ${limitMs} ms`), {
+        code: 'ETIMEDOUT',
+        cause: err,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Re-raises body errors as S3ReadError and enforces `maxObjectBytes` on the bytes that arrive. */

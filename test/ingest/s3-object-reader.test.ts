@@ -205,10 +205,13 @@ describe('S3ObjectReader when a body breaks off half-way', () => {
   let cut: (n: number) => number | undefined = () => undefined;
   /** Per GET: after how many body bytes to stop sending, keeping the connection open. */
   let stall: (n: number) => number | undefined = () => undefined;
+  /** Per GET: whether to accept it and never answer (no headers). */
+  let hang: (n: number) => boolean = () => false;
 
   beforeAll(async () => {
     proxy = createServer((req, res) => {
       const n = gets.push(req.headers) - 1;
+      if (hang(n)) return; // a stuck proxy: the connection stays open, nothing comes back
       const upstream = request(
         `${fauxqs.endpoint}${req.url ?? '/'}`,
         { method: req.method, headers: req.headers },
@@ -246,6 +249,7 @@ describe('S3ObjectReader when a body breaks off half-way', () => {
     gets = [];
     cut = () => undefined;
     stall = () => undefined;
+    hang = () => false;
   });
   afterAll(async () => {
     proxy.closeAllConnections();
@@ -300,6 +304,18 @@ describe('S3ObjectReader when a body breaks off half-way', () => {
     }
     expect(total).toBe(big.length);
     expect(gets).toHaveLength(1);
+    r.close();
+  });
+
+  // The client times only the connection: an answer that never comes held the slot for an hour.
+  it('retries a GetObject that gets no response, on the same time limit as a quiet body', async () => {
+    await put('logs/unanswered', `${many.join('\n')}\n`);
+    gets = [];
+    hang = (n) => n === 0;
+    const { reader: r, metrics } = reader({ endpoint, readIdleTimeoutMs: 150 });
+    expect(await readLines((await r.open({ bucket, key: 'logs/unanswered' })).body)).toEqual(many);
+    expect(gets).toHaveLength(2);
+    expect(await metricValue(metrics.s3Errors, { code: 'ETIMEDOUT' })).toBe(1);
     r.close();
   });
 
