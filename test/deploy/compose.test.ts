@@ -48,6 +48,8 @@ describe('docker-compose.yml', () => {
     expect(compose.services['s3-sentinel']!.environment!.WEBHOOK_URL).toBe(
       'http://webhook-receiver:8080/alerts',
     );
+    // Start-up asks STS who we are: with the emulator's fake keys, real STS refuses them.
+    expect(compose.services['s3-sentinel']!.environment!.AWS_ENDPOINT_URL_STS).toBe(init.endpoint);
   });
 });
 

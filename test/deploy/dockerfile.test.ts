@@ -37,6 +37,15 @@ describe('Dockerfile', () => {
     expect(stdout).toMatch(/^\s+run\b/m);
   });
 
+  // A hardened container (readOnlyRootFilesystem, no /tmp volume): tsx's disk cache cannot be made.
+  it('loads TypeScript code rules when the temp directory cannot be written', async () => {
+    const { stdout, stderr } = await run(process.execPath, [`${repoRoot}dist/cli.js`, 'rules'], {
+      env: { ...process.env, TMPDIR: '/dev/null/read-only' },
+    });
+    expect(stderr).not.toMatch(/invalid rule/);
+    expect(stdout).toMatch(/^AWS\.S3\.ServerAccess\.UnknownRequester /m); // the pack's .ts rule
+  });
+
   it('notices a missing entrypoint file, curl in the health check, and an ignored COPY source', () => {
     const broken = dockerfile
       .replace('"node", "/app/dist/cli.js"]', '"node", "/app/dist/missing.js"]')

@@ -35,6 +35,10 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
   }
   const url = pathToFileURL(file).href;
   if (extension === '.ts' || extension === '.mts') {
+    // tsx keeps a transform cache under os.tmpdir() and fails to load at all when it cannot create
+    // it (a read-only root filesystem in a hardened container). Rules load once per start: the
+    // cache would only speed up the next start. Read when tsx first loads, so set before.
+    process.env.TSX_DISABLE_CACHE ??= '1';
     const { tsImport } = await import('tsx/esm/api');
     return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
   }
