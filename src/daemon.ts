@@ -239,14 +239,17 @@ async function start(
 /** The rules of the config; invalid ones are logged and skipped; none enabled is an error. */
 async function loadDaemonRules(config: Config, logger: Logger): Promise<CompiledRule[]> {
   const { rules, problems, notices, configProblems } = await loadConfiguredRules(config.rules);
+  // Logged first: a rule named in rules.enabled that failed to load says why only here.
+  for (const problem of problems) {
+    if (configProblems.includes(problem)) continue; // in the start-up error below
+    logger.error({ file: problem.file, problem: problem.message }, 'invalid rule skipped');
+  }
   if (configProblems.length > 0) {
     // A rules directory that is not there (a volume not mounted) or a misspelt rule id: running on
     // would leave detections silently missing.
     const list = configProblems.map((problem) => `${problem.file}: ${problem.message}`).join('; ');
     throw new DaemonStartError('config', `rules: ${list}`);
   }
-  for (const problem of problems)
-    logger.error({ file: problem.file, problem: problem.message }, 'invalid rule skipped');
   // One line per kind: a checkout of panther-analysis would otherwise log hundreds.
   for (const [kind, group] of noticesByKind(notices)) {
     logger.warn(

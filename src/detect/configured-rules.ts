@@ -48,8 +48,9 @@ export async function loadConfiguredRules(
       if (!ids.has(id)) message = `"${id}" names no loaded rule`;
       else if (list === on && off.has(id)) message = `"${id}" is also in rules.disabled; it stays off`;
       if (message === undefined) continue;
-      problems.push({ file: key, message });
-      configProblems.push({ file: key, message });
+      const problem = { file: key, message }; // one object in both lists: see daemon.ts
+      problems.push(problem);
+      configProblems.push(problem);
     }
   }
   const rules = loaded.rules.map((rule) => {

@@ -110,15 +110,23 @@ describe('s3-sentinel run (child process)', () => {
     receiver = await startReceiver();
     const config = rawConfig({ fauxqs, queue: fauxqs.createQueue(), rulesDir, receiverUrl: receiver.url });
     const missing = join(dir, 'not-mounted');
+    // An enabled rule whose file does not validate: the operator must be told why, not only that
+    // its id names no rule.
+    const siteRules = await mkdtemp(join(dir, 'site-rules-'));
+    await writeFile(
+      join(siteRules, 'site.yml'),
+      'AnalysisType: rule\nRuleID: Site.Rule\nLogTypes: [AWS.S3ServerAccess]\nSeverity: Hgh\nDetection:\n  - Condition: AlwaysTrue\n',
+    );
     const run = runCli(
       await writeConfig({
         ...config,
-        rules: { builtin: false, paths: [rulesDir, missing], enabled: ['Typo'] },
+        rules: { builtin: false, paths: [rulesDir, missing, siteRules], enabled: ['Typo', 'Site.Rule'] },
       }),
     );
     expect(await run.exited).toBe(2);
     expect(run.stderr()).toContain(`${missing}: cannot read rules: ENOENT`);
     expect(run.stderr()).toContain('rules.enabled: "Typo" names no loaded rule');
+    expect(run.stderr()).toMatch(/site\.yml.*Severity/);
   });
 
   it('exits 1 with a clear message when the queue does not exist', async () => {
