@@ -138,11 +138,12 @@ describe('s3-sentinel run (child process)', () => {
     expect(run.stderr()).toMatch(/cannot start: cannot read SQS queue .*\/nope/);
   });
 
-  it('stops gracefully on SIGINT and exits 0', async () => {
+  // SIGHUP (a closed terminal, an operator's "reload") used to kill it mid-delivery, exit 129.
+  it.each(['SIGINT', 'SIGHUP'] as const)('stops gracefully on %s and exits 0', async (signal) => {
     const { file } = await configFor();
     const run = runCli(file);
     await run.started();
-    run.child.kill('SIGINT');
+    run.child.kill(signal);
     expect(await run.exited).toBe(0);
     expect(run.stderr()).toContain('"msg":"stopped"');
   });
