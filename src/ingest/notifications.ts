@@ -84,6 +84,8 @@ const MAX_ENVELOPE_DEPTH = 1;
 
 /** SubscribeURLs and topic ARNs are a few hundred characters; a longer one is cut. */
 const MAX_SUBSCRIBE_URL = 2048;
+/** Key names of an unknown envelope shown in its log line; a longer name is cut. */
+const MAX_KEY_SHOWN = 64;
 
 function parseEnvelope(json: unknown, filter: NotificationFilter, depth: number): NotificationParseResult {
   if (!isObject(json)) {
@@ -122,7 +124,10 @@ function parseEnvelope(json: unknown, filter: NotificationFilter, depth: number)
   return {
     kind: 'poison',
     reason: 'unknown-envelope',
-    detail: `not an S3, SNS or EventBridge notification (keys: ${Object.keys(json).slice(0, 8).join(',')})`,
+    detail: `not an S3, SNS or EventBridge notification (keys: ${Object.keys(json)
+      .slice(0, 8)
+      .map((key) => (key.length > MAX_KEY_SHOWN ? `${key.slice(0, MAX_KEY_SHOWN)}…` : key))
+      .join(',')})`,
   };
 }
 
@@ -170,9 +175,20 @@ function s3RecordToRef(record: unknown): ObjectRef | IgnoredReason {
     key: decodeNotificationKey(object.key),
     size: typeof object.size === 'number' ? object.size : undefined,
     eventTimeMs: parseTime(record.eventTime),
-    region: typeof record.awsRegion === 'string' && record.awsRegion !== '' ? record.awsRegion : undefined,
+    region: regionOf(record.awsRegion),
   });
 }
+
+/**
+ * An AWS region code (`us-east-1`, `us-gov-west-1`, `ap-southeast-10`), or undefined for anything
+ * else: the reader keeps an S3 client per region, and a producer that writes junk regions must
+ * not be able to make it build clients without end. The reader's default region is used instead.
+ */
+function regionOf(value: unknown): string | undefined {
+  return typeof value === 'string' && REGION.test(value) ? value : undefined;
+}
+
+const REGION = /^[a-z]{2,}(?:-[a-z]+)+-\d{1,2}$/;
 
 // EventBridge detail types that announce a new object; see the S3 "Using EventBridge" page.
 const EVENTBRIDGE_CREATED = 'Object Created';
@@ -200,7 +216,7 @@ function parseEventBridge(
     key: object.key,
     size: typeof object.size === 'number' ? object.size : undefined,
     eventTimeMs: parseTime(event.time),
-    region: typeof event.region === 'string' && event.region !== '' ? event.region : undefined,
+    region: regionOf(event.region),
   });
   const refs: ObjectRef[] = [];
   const ignored: IgnoredReason[] = [];

@@ -5,6 +5,7 @@
  * and response checksum validation is off (`WHEN_REQUIRED`), which otherwise holds large bodies.
  */
 import { Transform, type Readable } from 'node:stream';
+import { LRUCache } from 'lru-cache';
 import { GetObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { AWS_STREAM_TIMEOUTS } from './aws-timeouts.js';
 import type { Logger } from '../observe/logger.js';
@@ -130,8 +131,15 @@ interface RawBody extends OpenedObject {
   etag: string | undefined;
 }
 
+/** S3 clients kept at once, one per region: more than any account's log buckets span. */
+const MAX_REGION_CLIENTS = 32;
+
 export class S3ObjectReader {
-  private readonly clients = new Map<string, S3Client>();
+  // Bounded, whatever regions notifications name: a client holds sockets and about 30 KB.
+  private readonly clients = new LRUCache<string, S3Client>({
+    max: MAX_REGION_CLIENTS,
+    dispose: (client) => client.destroy(),
+  });
 
   constructor(private readonly options: S3ObjectReaderOptions) {}
 
@@ -267,8 +275,7 @@ export class S3ObjectReader {
 
   /** Releases every client's sockets. */
   close(): void {
-    for (const client of this.clients.values()) client.destroy();
-    this.clients.clear();
+    this.clients.clear(); // destroys each (dispose)
   }
 
   private async openOnce(

@@ -234,6 +234,32 @@ describe('parseNotification: poison', () => {
     expect(result.kind === 'poison' && result.detail.length).toBeLessThan(120);
   });
 
+  it('keeps the key names of an unknown envelope short in its log detail', () => {
+    const result = parseNotification(JSON.stringify({ ['k'.repeat(200_000)]: 1, other: 2 }));
+    expect(result).toMatchObject({ kind: 'poison', reason: 'unknown-envelope' });
+    expect(result.kind === 'poison' && result.detail.length).toBeLessThan(200);
+    expect(result.kind === 'poison' && result.detail).toContain(',other');
+  });
+
+  // The reader keeps an S3 client per region: junk regions must not make it build clients without end.
+  it('keeps only region codes, in S3 and EventBridge notifications', () => {
+    for (const [region, kept] of [
+      ['us-gov-west-1', 'us-gov-west-1'],
+      ['ap-southeast-10', 'ap-southeast-10'],
+      ['fake-region-%d', undefined],
+      ['x'.repeat(5000), undefined],
+      ['US-EAST-1', undefined],
+    ] as const) {
+      for (const body of [
+        s3Notification({ bucket: 'b', encodedKey: 'k', region }),
+        eventBridgeEvent({ bucket: 'b', key: 'k', region }),
+      ]) {
+        const result = parseNotification(body);
+        expect(result.kind === 'objects' && result.refs[0]!.region).toBe(kept);
+      }
+    }
+  });
+
   it('calls a body nested 100,000 deep poison, directly or inside SNS, without throwing', () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     for (const body of [deep, JSON.stringify({ Type: 'Notification', Message: deep })]) {

@@ -2,7 +2,7 @@ import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { forEachLine } from '../../src/ingest/decode.js';
 import {
   S3ObjectReader,
@@ -177,6 +177,19 @@ describe('S3ObjectReader against a throttling endpoint', () => {
     });
     expect(requests).toHaveLength(1);
     expect(await metricValue(metrics.s3Errors, { code: 'AccessDenied' })).toBe(1);
+    r.close();
+  });
+});
+
+describe('S3ObjectReader clients', () => {
+  // Notifications name the region; however many they name, the clients (and sockets) stay bounded.
+  it('keeps at most 32 region clients, destroying the ones it drops', () => {
+    const { reader: r } = reader();
+    const first = r.clientFor('first-region-1');
+    const destroyed = vi.spyOn(first, 'destroy');
+    for (let i = 0; i < 32; i++) r.clientFor(`other-region-${i}`);
+    expect(destroyed).toHaveBeenCalledOnce();
+    expect(r.clientFor('first-region-1')).not.toBe(first);
     r.close();
   });
 });
