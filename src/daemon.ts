@@ -358,6 +358,13 @@ function sqsReadiness(consumer: SqsConsumer): string {
   return `not polling (${state})`;
 }
 
+/**
+ * An error for a start-up message. AWS errors get their name and HTTP status: an endpoint that
+ * answers with something unexpected (a proxy's 404) yields only `Unknown` as the message.
+ */
 function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (!(err instanceof Error)) return String(err);
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const name = err.name && err.name !== 'Error' && !err.message.includes(err.name) ? `${err.name}: ` : '';
+  return `${name}${err.message}${status === undefined ? '' : ` (HTTP ${status})`}`;
 }

@@ -5,6 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -127,6 +129,24 @@ describe('s3-sentinel run (child process)', () => {
     expect(run.stderr()).toContain(`${missing}: cannot read rules: ENOENT`);
     expect(run.stderr()).toContain('rules.enabled: "Typo" names no loaded rule');
     expect(run.stderr()).toMatch(/site\.yml.*Severity/);
+  });
+
+  // A proxy or wrong endpoint answering 404: the SDK's message alone is "Unknown".
+  it('names the error and HTTP status when the start-up STS check fails', async () => {
+    const sts = createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((resolve) => sts.listen(0, '127.0.0.1', resolve));
+    const saved = env.AWS_ENDPOINT_URL_STS;
+    env.AWS_ENDPOINT_URL_STS = `http://127.0.0.1:${(sts.address() as AddressInfo).port}`;
+    try {
+      const { file } = await configFor();
+      const run = runCli(file);
+      expect(await run.exited).toBe(1);
+      expect(run.stderr()).toMatch(/cannot start: sts:GetCallerIdentity failed: \w+: .*\(HTTP 404\)/);
+    } finally {
+      if (saved === undefined) delete env.AWS_ENDPOINT_URL_STS;
+      else env.AWS_ENDPOINT_URL_STS = saved;
+      sts.close();
+    }
   });
 
   it('exits 1 with a clear message when the queue does not exist', async () => {
