@@ -265,7 +265,13 @@ class ObjectRun {
         this.log.warn({ errorCode: err.errorCode }, 'log object no longer exists; skipped');
         return 'gone';
       }
-      this.log.warn({ errorCode: err.errorCode, kind: err.kind }, 'log object could not be read; will retry');
+      // Throttling heals by itself; access denied, a KMS key, an object too large do not: those
+      // are errors, for the alarm on error-level lines (CloudFormation's ErrorLogAlarm).
+      const level = err.kind === 'throttled' ? 'warn' : 'error';
+      this.log[level](
+        { errorCode: err.errorCode, kind: err.kind },
+        'log object could not be read; will retry',
+      );
       return 'read-failed';
     }
     if (err instanceof DedupFailure) {
