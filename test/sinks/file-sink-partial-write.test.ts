@@ -12,7 +12,11 @@ import { afterEach, expect, it, vi } from 'vitest';
 import { FileSink } from '../../src/sinks/file/file-sink.js';
 import { makeAlert } from './helpers.js';
 
-const disk = vi.hoisted(() => ({ full: false }));
+const disk = vi.hoisted(() => ({
+  full: false,
+  /** Per append, in order: 'ok', 'partial' (half written, then ENOSPC) or a promise to wait for first. */
+  plan: [] as Array<'ok' | 'partial' | Promise<void>>,
+}));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const fs = await importOriginal<typeof FsPromises>();
@@ -20,7 +24,9 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     const handle = await fs.open(...args);
     const append = handle.appendFile.bind(handle);
     handle.appendFile = async (data, options) => {
-      if (!disk.full) return append(data, options);
+      const step = disk.plan.shift();
+      if (step instanceof Promise) await step;
+      if (!disk.full && step !== 'partial') return append(data, options);
       await append(String(data).slice(0, String(data).length / 2), options);
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     };
@@ -53,4 +59,24 @@ it('cuts off what a failed append wrote, so the retry writes each alert once', a
     .split('\n')
     .map((line) => JSON.parse(line).alertId);
   expect(ids).toEqual([before, ...batch].map((alert) => alert.alertId));
+});
+
+// A hung write (a FIFO nobody reads yet, an NFS stall) lets batches pile up behind it; two of them
+// appending at once would each cut back over the other's lines.
+it('appends one batch at a time, so cutting back a failed one never cuts another', async () => {
+  dir = await mkdtemp(join(tmpdir(), 's3-sentinel-file-'));
+  const path = join(dir, 'alerts.jsonl');
+  const sink = new FileSink({ type: 'file', name: 'file', path });
+  let release = () => {};
+  disk.plan = [new Promise<void>((resolve) => (release = resolve)), 'partial', 'ok'];
+  const [hung, failing, fine] = [[makeAlert()], [makeAlert(), makeAlert()], [makeAlert(), makeAlert()]];
+  const results = [sink.send(hung), sink.send(failing), sink.send(fine)];
+  release();
+  expect(await Promise.all(results)).toMatchObject([{ ok: true }, { ok: false }, { ok: true }]);
+  await sink.close();
+  const ids = (await readFile(path, 'utf8'))
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line).alertId);
+  expect(ids).toEqual([...hung, ...fine].map((alert) => alert.alertId));
 });

@@ -24,7 +24,10 @@ export class FileSink implements Sink {
   readonly delivery;
   #handle: Promise<FileHandle> | undefined;
   #healthy = true;
-  #writing: { alerts: Alert[]; result: Promise<SendResult> } | undefined;
+  /** The last append queued: appends run one after another, never two at once. */
+  #tail: Promise<unknown> = Promise.resolve();
+  /** Batches queued or being written, so that a retry of one waits for it instead of writing again. */
+  readonly #queued = new Map<Alert[], Promise<SendResult>>();
   /**
    * A write abandoned by the dispatcher (its timeout) may still land after the dispatch has given
    * up on it; the alerts then come again with their message. Remembering what landed keeps those
@@ -43,22 +46,21 @@ export class FileSink implements Sink {
     };
   }
 
-  async send(alerts: Alert[]): Promise<SendResult> {
+  send(alerts: Alert[]): Promise<SendResult> {
     // An append cannot be cancelled: after a timeout the dispatcher retries while the abandoned
-    // write still lands. Wait for it, and if it was this very batch, its result is the answer —
-    // appending again would duplicate every line.
-    const previous = this.#writing;
-    if (previous) {
-      const result = await previous.result;
-      if (previous.alerts === alerts) return result;
-    }
-    const result = this.#append(alerts);
-    this.#writing = { alerts, result };
-    try {
-      return await result;
-    } finally {
-      if (this.#writing?.result === result) this.#writing = undefined;
-    }
+    // write still lands. If it is this very batch, its result is the answer — appending again would
+    // duplicate every line. Any other batch waits its turn: two appends at once would each decide
+    // what is fresh, and cut back, without seeing the other.
+    const queued = this.#queued.get(alerts);
+    if (queued) return queued;
+    const result = this.#tail.then(() => this.#append(alerts));
+    const settled = result.then(
+      () => this.#queued.delete(alerts),
+      () => this.#queued.delete(alerts),
+    );
+    this.#tail = settled; // a failed append must not stop the ones queued behind it
+    this.#queued.set(alerts, result);
+    return result;
   }
 
   async #append(alerts: Alert[]): Promise<SendResult> {
@@ -73,9 +75,9 @@ export class FileSink implements Sink {
       await handle.appendFile(text, 'utf8');
     } catch (err) {
       // A failed append (a full disk) may have written part of the batch: cut it off, so the retry
-      // does not write those lines a second time.
-      if (handle !== undefined && sizeBefore !== undefined)
-        await handle.truncate(sizeBefore).catch(() => undefined);
+      // does not write those lines a second time. Not when the file is now shorter (emptied by
+      // logrotate's copytruncate meanwhile): truncating would pad it with zeros.
+      if (handle !== undefined && sizeBefore !== undefined) await cutBack(handle, sizeBefore);
       return this.#failed(err);
     }
     for (const alert of fresh) this.#written.set(alert.alertId, true);
@@ -124,7 +126,7 @@ export class FileSink implements Sink {
   }
 
   async close(): Promise<void> {
-    await this.#writing?.result;
+    await this.#tail;
     const pending = this.#handle;
     this.#handle = undefined;
     if (!pending) return;
@@ -174,4 +176,13 @@ async function openForAppend(path: string): Promise<FileHandle> {
 async function regularFileSize(handle: FileHandle): Promise<number | undefined> {
   const info = await handle.stat();
   return info.isFile() ? info.size : undefined;
+}
+
+/** Cuts `handle`'s file back to `size`, unless it is already shorter; never throws. */
+async function cutBack(handle: FileHandle, size: number): Promise<void> {
+  try {
+    if ((await handle.stat()).size >= size) await handle.truncate(size);
+  } catch {
+    // The retry then writes the cut-off lines again: a duplicate, never a loss.
+  }
 }
