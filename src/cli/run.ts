@@ -50,12 +50,14 @@ async function loadRunConfig(file: string): Promise<Config | undefined> {
 
 /**
  * First SIGTERM, SIGINT or SIGHUP: graceful stop. SIGHUP too: by default it kills the process mid-
- * delivery, and it comes from a closed terminal or an operator expecting a reload. A second signal:
- * exit at once.
+ * delivery, and it comes from a closed terminal or an operator expecting a reload. A second SIGTERM
+ * or SIGINT: exit at once. Not a second SIGHUP: a terminal that closes often sends two (the shell
+ * forwards one, the kernel sends another), and neither asks for anything but the stop under way.
  */
 function handleSignals(daemon: DaemonHandle): void {
   let received = false;
   const onSignal = (signal: StopSignal) => {
+    if (received && signal === 'SIGHUP') return;
     if (received) {
       process.stderr.write(`s3-sentinel: second ${signal}, exiting without draining\n`);
       process.exit(SIGNAL_EXIT_CODES[signal]);
