@@ -69,6 +69,7 @@ const THROTTLED = new Set([
 ]);
 
 const DEFAULT_READ_IDLE_TIMEOUT_MS = 60_000;
+const DEFAULT_RESPONSE_TIMEOUT_MS = 60_000;
 
 const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 
@@ -103,11 +104,10 @@ export interface S3ObjectReaderOptions {
   userAgent: string;
   /** Objects larger than this are refused (`too-large`); unset means no limit. */
   maxObjectBytes?: number;
-  /**
-   * A GetObject without response headers for this long is retried, and a flowing body that sends
-   * nothing for this long is cut and resumed; default 60 s.
-   */
+  /** A flowing body that sends nothing for this long is cut and resumed; default 60 s. */
   readIdleTimeoutMs?: number;
+  /** A GetObject without response headers for this long is aborted and retried; default 60 s. */
+  responseTimeoutMs?: number;
   /** Attempts for throttling and network errors before giving up; default 4. */
   maxAttempts?: number;
   /** First backoff; doubles per attempt, with full jitter; default 200 ms. */
@@ -119,6 +119,18 @@ export interface OpenedObject {
   body: Readable;
   /** From the response; the object's size in bytes when S3 says it. */
   contentLength: number | undefined;
+}
+
+/** Counts a read of `entry`'s client; the returned function ends it (once). */
+function useClient(entry: RegionClient): () => void {
+  entry.reads += 1;
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    entry.reads -= 1;
+    if (entry.evicted && entry.reads === 0) entry.client.destroy();
+  };
 }
 
 /** A ranged read of one object version, to resume a body cut short. */
@@ -134,21 +146,37 @@ interface RawBody extends OpenedObject {
 /** S3 clients kept at once, one per region: more than any account's log buckets span. */
 const MAX_REGION_CLIENTS = 32;
 
+/** One region's client, and how many reads are using it. */
+interface RegionClient {
+  client: S3Client;
+  reads: number;
+  evicted: boolean;
+}
+
 export class S3ObjectReader {
-  // Bounded, whatever regions notifications name: a client holds sockets and about 30 KB.
-  private readonly clients = new LRUCache<string, S3Client>({
+  // Bounded, whatever regions notifications name: a client holds sockets and about 30 KB. A client
+  // dropped while bodies still stream through it is destroyed when the last of them ends:
+  // destroying it at once would cut those reads.
+  private readonly clients = new LRUCache<string, RegionClient>({
     max: MAX_REGION_CLIENTS,
-    dispose: (client) => client.destroy(),
+    dispose: (entry) => {
+      entry.evicted = true;
+      if (entry.reads === 0) entry.client.destroy();
+    },
   });
 
   constructor(private readonly options: S3ObjectReaderOptions) {}
 
   /** The client for `region` (created once), with our user agent marker. */
-  clientFor(region: string = this.options.defaultRegion): S3Client {
-    let client = this.clients.get(region);
-    if (!client) {
+  clientFor(region?: string): S3Client {
+    return this.regionClient(region).client;
+  }
+
+  private regionClient(region: string = this.options.defaultRegion): RegionClient {
+    let entry = this.clients.get(region);
+    if (!entry) {
       const { endpoint, forcePathStyle, credentials, userAgent } = this.options;
-      client = new S3Client({
+      const client = new S3Client({
         region,
         endpoint,
         forcePathStyle,
@@ -160,9 +188,10 @@ export class S3ObjectReader {
         maxAttempts: 1,
         requestHandler: AWS_STREAM_TIMEOUTS,
       });
-      this.clients.set(region, client);
+      entry = { client, reads: 0, evicted: false };
+      this.clients.set(region, entry);
     }
-    return client;
+    return entry;
   }
 
   /**
@@ -275,7 +304,7 @@ export class S3ObjectReader {
 
   /** Releases every client's sockets. */
   close(): void {
-    this.clients.clear(); // destroys each (dispose)
+    this.clients.clear(); // destroys each (dispose), or once its last read ends
   }
 
   private async openOnce(
@@ -287,19 +316,31 @@ export class S3ObjectReader {
     if (maxObjectBytes !== undefined && ref.size !== undefined && ref.size > maxObjectBytes) {
       throw this.count(new S3ReadError('too-large', 'ObjectTooLarge', ref));
     }
-    const response = await this.withResponseTimeout(signal, (abortSignal) =>
-      this.clientFor(ref.region).send(
-        new GetObjectCommand({
-          Bucket: ref.bucket,
-          Key: ref.key,
-          Range: part?.range,
-          IfMatch: part?.ifMatch,
-        }),
-        { abortSignal },
-      ),
-    );
+    const entry = this.regionClient(ref.region);
+    const endUse = useClient(entry);
+    let response;
+    try {
+      response = await this.withResponseTimeout(signal, (abortSignal) =>
+        entry.client.send(
+          new GetObjectCommand({
+            Bucket: ref.bucket,
+            Key: ref.key,
+            Range: part?.range,
+            IfMatch: part?.ifMatch,
+          }),
+          { abortSignal },
+        ),
+      );
+    } catch (err) {
+      endUse();
+      throw err;
+    }
     const body = response.Body as Readable | undefined;
-    if (!body) throw this.count(new S3ReadError('failed', 'EmptyBody', ref));
+    if (!body) {
+      endUse();
+      throw this.count(new S3ReadError('failed', 'EmptyBody', ref));
+    }
+    body.once('close', endUse);
     const contentLength = response.ContentLength;
     if (
       !part &&
@@ -314,7 +355,7 @@ export class S3ObjectReader {
   }
 
   /**
-   * Runs `send` with a time limit on the response headers (`readIdleTimeoutMs`): the S3 client only
+   * Runs `send` with a time limit on the response headers (`responseTimeoutMs`): the S3 client only
    * times the connection, so an endpoint that accepts it and never answers (a stuck proxy or VPC
    * endpoint) would hold the object, and its concurrency slot, until `maxInFlightSeconds`. The
    * limit ends with the headers; the body has its own idle timer (watchIdle).
@@ -323,7 +364,7 @@ export class S3ObjectReader {
     signal: AbortSignal | undefined,
     send: (abortSignal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    const limitMs = this.options.readIdleTimeoutMs ?? DEFAULT_READ_IDLE_TIMEOUT_MS;
+    const limitMs = this.options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), limitMs);
     try {
