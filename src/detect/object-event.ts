@@ -3,6 +3,7 @@
  * JSON records evaluate rules against. Field lookups are case-insensitive, like every LogEvent.
  */
 import type { LogEvent, SourceRef } from '../logs/event.js';
+import { fieldCode, S3_ACCESS_LOG_TYPE } from '../logs/s3-access/fields.js';
 
 // Panther writes `2019-02-06 00:00:38.000000000` (UTC, nanoseconds); ISO 8601 is accepted too.
 const PANTHER_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/;
@@ -40,7 +41,12 @@ export class ObjectEvent implements LogEvent {
     this.eventTimeMs = parseEventTime(this.get('p_event_time')) ?? parseEventTime(this.get('time'));
   }
 
-  get(field: string): unknown {
+  get(field: string, fallback?: unknown): unknown {
+    const value = this.lookUp(field);
+    return fallback !== undefined && (value === null || value === undefined) ? fallback : value;
+  }
+
+  private lookUp(field: string): unknown {
     if (Object.hasOwn(this.record, field)) return this.record[field];
     if (!this.lowerKeys) {
       this.lowerKeys = new Map();
@@ -50,7 +56,10 @@ export class ObjectEvent implements LogEvent {
       }
     }
     const key = this.lowerKeys.get(field.toLowerCase());
-    return key === undefined ? undefined : this.record[key];
+    if (key !== undefined) return this.record[key];
+    // Panther leaves `-` fields out of a record, so a rule test's Log lacks them: a field of the
+    // access-log schema reads as null here, as the same field does on a live line.
+    return this.logType === S3_ACCESS_LOG_TYPE && fieldCode(field) !== undefined ? null : undefined;
   }
 
   toJSON(): Record<string, unknown> {

@@ -10,10 +10,13 @@ export interface LogEvent {
   /** The Panther log type, e.g. `AWS.S3ServerAccess`. */
   readonly logType: string;
   /**
-   * The value of a top-level field, looked up case-insensitively. `null` when the field is present
-   * but empty (`-` in an access log), `undefined` when the record has no such field.
+   * The value of a top-level field, looked up case-insensitively. `null` when the field is empty or
+   * absent from this record but part of its log type's schema (`-` in an access log, which Panther
+   * leaves out, so a rule test's Log lacks it too), `undefined` when the log type has no such field.
+   * With `fallback`, that is returned instead of `null` or `undefined`, as Panther's
+   * `event.get(key, default)` returns its default for a field the record lacks.
    */
-  get(field: string): unknown;
+  get(field: string, fallback?: unknown): unknown;
   /** The event's own time in milliseconds since the epoch, or `undefined` when it has none. */
   readonly eventTimeMs: number | undefined;
   /** Where the event came from (file and line, or bucket, key and line). */

@@ -73,11 +73,12 @@ export class S3AccessEvent implements LogEvent {
     return S3_ACCESS_LOG_TYPE;
   }
 
-  get(field: string): unknown {
+  get(field: string, fallback?: unknown): unknown {
     // Exact spelling first: the map holds canonical and lower-case names, so the usual lookups
     // never allocate a lower-cased copy of `field`.
     const code = FIELD_CODES.get(field) ?? FIELD_CODES.get(field.toLowerCase());
-    return code === undefined ? undefined : this.valueOf(code);
+    const value = code === undefined ? undefined : this.valueOf(code);
+    return fallback !== undefined && (value === null || value === undefined) ? fallback : value;
   }
 
   /** A line field's text as written (quotes removed), or null for `-`, empty or absent fields. */
