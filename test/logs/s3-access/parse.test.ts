@@ -322,6 +322,8 @@ describe('the hazards of real lines', () => {
       ),
     ).toBe('arn:aws:s3:us-east-1:123456789012:accesspoint/ap');
     expect(parsed(line({ tail: `${tail24} - Yes` })).get('aclrequired')).toBe('Yes');
+    // A value AWS may add one day: a word, not that word, or every new line would be an error.
+    expect(parsed(line({ tail: `${tail24} - No us-east-1` })).get('aclrequired')).toBe('No');
     const future = parsed(line({ tail: `${TLS_TAIL} - futurefield` }));
     expect(future.get('sourceregion')).toBe('us-east-1');
     expect(future.get('additionalfields')).toEqual(['-', 'futurefield']);
