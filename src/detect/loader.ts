@@ -16,6 +16,8 @@ import type { CompiledRule, RuleMetadata } from './rule.js';
 import { describeIssues, ruleFileSchema, type RuleFile } from './schema.js';
 import { RuleSyntaxError } from './simple/errors.js';
 import { compileFiltersAndBody, compileSimpleRule } from './simple/simple-rule.js';
+import { unknownFieldKeys } from './simple/unknown-fields.js';
+import { fieldCode, S3_ACCESS_LOG_TYPE } from '../logs/s3-access/fields.js';
 
 /** The built-in pack: `rules/` at the package root, two levels above this file in src/ and dist/. */
 export function builtinRulesDir(): string {
@@ -60,7 +62,13 @@ export interface RuleNotice {
   /** True when the file's rule was not loaded (it is counted as skipped). */
   skipped: boolean;
   /** What the notice is about, for grouping: a checkout of panther-analysis gives hundreds. */
-  kind: 'python' | 'python-filename-ignored' | 'derived' | 'replaces-builtin' | 'log-type-not-read';
+  kind:
+    | 'python'
+    | 'python-filename-ignored'
+    | 'derived'
+    | 'replaces-builtin'
+    | 'log-type-not-read'
+    | 'unknown-field';
 }
 
 /** Notices by kind, in order of first appearance (`Map.groupBy` needs Node 21). */
@@ -200,8 +208,8 @@ interface LoadedFile {
   problems: string[];
   /** Why a rule file was skipped by design. */
   skipped?: { kind: RuleNotice['kind']; message: string };
-  /** Something worth saying about a rule that loaded. */
-  note?: { kind: RuleNotice['kind']; message: string };
+  /** Things worth saying about a rule that loaded. */
+  notes?: Array<{ kind: RuleNotice['kind']; message: string }>;
 }
 
 /** Reads, validates and compiles one YAML file; no rule and no problems for files that are not rules. */
@@ -233,13 +241,13 @@ async function loadFile(
   // simple detection that still names its old Python file, which Panther runs by its Detection
   // (panther_analysis_tool treats any file with `Detection` as one and ignores `Filename`).
   const filename = (document as Record<string, unknown>).Filename;
-  let note: LoadedFile['note'];
+  const notes: NonNullable<LoadedFile['notes']> = [];
   if (typeof filename === 'string' && /\.py$/i.test(filename) && 'Detection' in document) {
     document = Object.fromEntries(Object.entries(document).filter(([key]) => key !== 'Filename'));
-    note = {
+    notes.push({
       kind: 'python-filename-ignored',
       message: `Filename ${filename} ignored: the rule runs by its Detection, as in Panther`,
-    };
+    });
   } else if (typeof filename === 'string' && /\.py$/i.test(filename)) {
     return {
       problems: [],
@@ -251,9 +259,19 @@ async function loadFile(
     };
   }
   const parsed = ruleFileSchema.safeParse(document);
-  if (!parsed.success) return { problems: describeIssues(parsed.error) };
+  if (!parsed.success) return { problems: describeIssues(parsed.error), notes };
   try {
-    return { rule: await compileRuleFile(file, parsed.data, settings, willRun), problems: [], note };
+    const rule = await compileRuleFile(file, parsed.data, settings, willRun);
+    // Only for rules of the one log type whose fields we know; others may read anything.
+    if (rule.logTypes.length > 0 && rule.logTypes.every((type) => type === S3_ACCESS_LOG_TYPE)) {
+      for (const key of unknownFieldKeys(parsed.data, (name) => fieldCode(name) !== undefined)) {
+        notes.push({
+          kind: 'unknown-field',
+          message: `"${rule.id}" reads ${JSON.stringify(key)}, which is no field of ${S3_ACCESS_LOG_TYPE}: it never has a value on a live line (docs/record.md)`,
+        });
+      }
+    }
+    return { rule, problems: [], notes };
   } catch (err) {
     if (err instanceof RuleSyntaxError) return { problems: [err.message] };
     return { problems: [`(rule): ${(err as Error).message}`] };
@@ -292,7 +310,7 @@ export async function loadRules(options: LoadRulesOptions = {}): Promise<LoadedR
       const loaded = await loadFile(file, rootSettings, options.willRun);
       for (const message of loaded.problems) problems.push({ file, message });
       if (loaded.skipped !== undefined) notices.push({ file, ...loaded.skipped, skipped: true });
-      if (loaded.note !== undefined) notices.push({ file, ...loaded.note, skipped: false });
+      for (const note of loaded.notes ?? []) notices.push({ file, ...note, skipped: false });
       const rule = loaded.rule;
       if (!rule) continue;
       const earlier = seen.get(rule.id);

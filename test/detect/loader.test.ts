@@ -127,6 +127,32 @@ describe('invalid rules', () => {
     ]);
   });
 
+  // A misspelt field passes the rule's own tests (their Logs hold what the author wrote) and never
+  // has a value on a live line: the rule would silently never fire.
+  it('notes access-log rules that read a field the log type does not have', async () => {
+    const s3 = 'AnalysisType: rule\nLogTypes: [AWS.S3ServerAccess]\nSeverity: Low\n';
+    const dir = ruleDir({
+      'typo.yml': `${s3}RuleID: Typo\nDetection:\n  - Key: tls_version\n    Condition: IsNullOrEmpty\n  - Any:\n      - KeyPath: p_source_label\n        Condition: Equals\n        Value: x\n      - DeepKey: [TLSVersion]\n        Condition: Exists\nGroupBy:\n  - Key: p_any_ip_addresses\n`,
+      'fine.yml': `${s3}RuleID: Fine\nDetection:\n  - Key: tlsversion\n    Condition: IsNullOrEmpty\nAlertContext:\n  - KeyName: ip\n    KeyValue: { Key: remoteIP }\n`,
+      'other.yml': `${HEADER}RuleID: Other\nDetection:\n  - Key: anything\n    Condition: Exists\n`,
+    });
+    const { rules, problems, notices } = await loadRules({ builtin: false, paths: [dir] });
+    expect(problems).toEqual([]);
+    expect(rules).toHaveLength(3);
+    expect(notices.map((notice) => [notice.kind, notice.skipped, notice.message])).toEqual([
+      [
+        'unknown-field',
+        false,
+        '"Typo" reads "tls_version", which is no field of AWS.S3ServerAccess: it never has a value on a live line (docs/record.md)',
+      ],
+      [
+        'unknown-field',
+        false,
+        '"Typo" reads "p_source_label", which is no field of AWS.S3ServerAccess: it never has a value on a live line (docs/record.md)',
+      ],
+    ]);
+  });
+
   // Panther's workflow: copy a rule from the pack, tune it, keep its RuleID.
   it('lets a --rules rule replace the built-in rule with its RuleID, and says so', async () => {
     const dir = ruleDir({
