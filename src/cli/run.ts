@@ -5,13 +5,13 @@ import type { DaemonHandle } from '../daemon.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
 /** Exit codes of a process ended by a second signal: 128 + the signal number, as shells report. */
-const SIGNAL_EXIT_CODES = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
 
 // After a graceful stop, stray sockets (SDK keep-alive) must not keep the process up for long.
 const EXIT_FALLBACK_MS = 2_000;
 
-/** `s3-sentinel run --config FILE`: the daemon, until SIGTERM, SIGINT or SIGHUP (a closed terminal). */
+/** `s3-sentinel run --config FILE`: the daemon, until SIGTERM or SIGINT. */
 export function registerRun(program: Command): void {
   program
     .command('run')
@@ -48,16 +48,10 @@ async function loadRunConfig(file: string): Promise<Config | undefined> {
   return undefined;
 }
 
-/**
- * First SIGTERM, SIGINT or SIGHUP: graceful stop. SIGHUP too: by default it kills the process mid-
- * delivery, and it comes from a closed terminal or an operator expecting a reload. A second SIGTERM
- * or SIGINT: exit at once. Not a second SIGHUP: a terminal that closes often sends two (the shell
- * forwards one, the kernel sends another), and neither asks for anything but the stop under way.
- */
+/** First SIGTERM/SIGINT: graceful stop. A second one: exit at once. */
 function handleSignals(daemon: DaemonHandle): void {
   let received = false;
   const onSignal = (signal: StopSignal) => {
-    if (received && signal === 'SIGHUP') return;
     if (received) {
       process.stderr.write(`s3-sentinel: second ${signal}, exiting without draining\n`);
       process.exit(SIGNAL_EXIT_CODES[signal]);
