@@ -80,3 +80,18 @@ it('appends one batch at a time, so cutting back a failed one never cuts another
     .map((line) => JSON.parse(line).alertId);
   expect(ids).toEqual([...hung, ...fine].map((alert) => alert.alertId));
 });
+
+// A FIFO nobody reads, a stalled NFS mount: later batches must not pile up behind the hung write,
+// and closing (the daemon's stop) must not wait for it for ever.
+it('fails later batches at once while a write hangs, and closes without waiting for it', async () => {
+  dir = await mkdtemp(join(tmpdir(), 's3-sentinel-file-'));
+  const path = join(dir, 'alerts.jsonl');
+  const sink = new FileSink({ type: 'file', name: 'file', path, requestTimeoutMs: 100 });
+  disk.plan = [new Promise<void>(() => {})]; // never ends
+  void sink.send([makeAlert()]);
+  await new Promise((resolve) => setTimeout(resolve, 250)); // past its requestTimeoutMs
+  expect(await sink.send([makeAlert()])).toMatchObject({ ok: false, retryable: true });
+  expect(sink.healthy()).toBe(false);
+  await sink.close(); // resolves: the test would time out otherwise
+  disk.plan = [];
+});

@@ -4,6 +4,7 @@ import type { Alert } from '../../alert/alert.js';
 import { jsonLine } from '../../logs/json-line.js';
 import { createAlertFilter } from '../filter.js';
 import type { SendResult, Sink } from '../sink.js';
+import { REQUEST_TIMEOUT_MS } from '../common-config.js';
 import type { FileSinkConfig } from './config.js';
 
 const NEWLINE = 0x0a;
@@ -15,6 +16,13 @@ const PERMANENT_FS_ERRORS = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ERO
 const FILE_MODE = 0o600;
 /** Alert ids this sink has written, remembered so that a late or repeated batch is not written twice. */
 const WRITTEN_IDS = 10_000;
+/** What a batch gets while an earlier write hangs: it is not queued behind it. */
+const STUCK: SendResult = {
+  ok: false,
+  retryable: true,
+  statusClass: 'error',
+  error: 'an earlier write has not finished (the file takes no writes)',
+};
 
 /** Alerts as JSON lines appended to a file; fsynced on close so a clean shutdown loses nothing. */
 export class FileSink implements Sink {
@@ -34,9 +42,13 @@ export class FileSink implements Sink {
    * from being appended twice.
    */
   readonly #written = new LRUCache<string, true>({ max: WRITTEN_IDS });
+  /** When the append under way started; undefined when none is. */
+  #appendStartedMs: number | undefined;
+  readonly #timeoutMs: number;
 
   constructor(private readonly config: FileSinkConfig & { name: string }) {
     this.name = config.name;
+    this.#timeoutMs = config.requestTimeoutMs ?? REQUEST_TIMEOUT_MS.default;
     this.accepts = createAlertFilter(config.name, config);
     // concurrency 1 (the default): appends never interleave.
     this.delivery = {
@@ -53,6 +65,13 @@ export class FileSink implements Sink {
     // what is fresh, and cut back, without seeing the other.
     const queued = this.#queued.get(alerts);
     if (queued) return queued;
+    // A write that hangs (a FIFO nobody reads, a stalled NFS mount) would hold every later batch,
+    // and their alerts, in memory for as long as it lasts: they fail at once instead, and wait for
+    // their messages to come back.
+    if (this.#stuck()) {
+      this.#healthy = false;
+      return Promise.resolve(STUCK);
+    }
     const result = this.#tail.then(() => this.#append(alerts));
     const settled = result.then(
       () => this.#queued.delete(alerts),
@@ -63,7 +82,20 @@ export class FileSink implements Sink {
     return result;
   }
 
+  #stuck(): boolean {
+    return this.#appendStartedMs !== undefined && Date.now() - this.#appendStartedMs > this.#timeoutMs;
+  }
+
   async #append(alerts: Alert[]): Promise<SendResult> {
+    this.#appendStartedMs = Date.now();
+    try {
+      return await this.#appendNow(alerts);
+    } finally {
+      this.#appendStartedMs = undefined;
+    }
+  }
+
+  async #appendNow(alerts: Alert[]): Promise<SendResult> {
     const fresh = alerts.filter((alert) => !this.#written.has(alert.alertId));
     if (fresh.length === 0) return { ok: true, statusClass: '2xx' };
     const text = fresh.map((alert) => `${jsonLine(alert)}\n`).join('');
@@ -126,7 +158,15 @@ export class FileSink implements Sink {
   }
 
   async close(): Promise<void> {
-    await this.#tail;
+    // Queued writes land first; one that hangs is left behind (closing the handle would wait for
+    // it): its alerts are not in the ledger, so their messages come back.
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<true>(
+      (resolve) => (timer = setTimeout(() => resolve(true), this.#timeoutMs)),
+    );
+    const hung = await Promise.race([this.#tail.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (hung) return;
     const pending = this.#handle;
     this.#handle = undefined;
     if (!pending) return;
