@@ -165,6 +165,9 @@ export class S3ObjectReader {
     },
   });
 
+  /** Set by close(): a read still starting then (a resume at shutdown) gets a client of its own. */
+  private closed = false;
+
   constructor(private readonly options: S3ObjectReaderOptions) {}
 
   /** The client for `region` (created once), with our user agent marker. */
@@ -188,8 +191,9 @@ export class S3ObjectReader {
         maxAttempts: 1,
         requestHandler: AWS_STREAM_TIMEOUTS,
       });
-      entry = { client, reads: 0, evicted: false };
-      this.clients.set(region, entry);
+      // After close() nothing would destroy a cached client: it is destroyed when its read ends.
+      entry = { client, reads: 0, evicted: this.closed };
+      if (!this.closed) this.clients.set(region, entry);
     }
     return entry;
   }
@@ -304,6 +308,7 @@ export class S3ObjectReader {
 
   /** Releases every client's sockets. */
   close(): void {
+    this.closed = true;
     this.clients.clear(); // destroys each (dispose), or once its last read ends
   }
 

@@ -1,7 +1,7 @@
 import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { forEachLine } from '../../src/ingest/decode.js';
 import {
@@ -191,6 +191,23 @@ describe('S3ObjectReader clients', () => {
     expect(destroyed).toHaveBeenCalledOnce();
     expect(r.clientFor('first-region-1')).not.toBe(first);
     r.close();
+  });
+
+  // A resume or retry still starting at shutdown: nothing else would ever destroy its client.
+  it('destroys a client made after close() once its read ends', async () => {
+    await put('logs/after-close', `${LOG_LINES.join('\n')}\n`);
+    const { reader: r } = reader();
+    r.close();
+    const destroyed = vi.spyOn(S3Client.prototype, 'destroy');
+    try {
+      const opened = await r.open({ bucket, key: 'logs/after-close' });
+      expect(destroyed).not.toHaveBeenCalled();
+      expect(await readLines(opened.body)).toEqual(LOG_LINES);
+      await new Promise((resolve) => setImmediate(resolve)); // the body's close event
+      expect(destroyed).toHaveBeenCalledOnce();
+    } finally {
+      destroyed.mockRestore();
+    }
   });
 
   // A notification naming the 33rd region must not cut a read that is streaming right now.
