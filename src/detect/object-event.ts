@@ -3,7 +3,7 @@
  * JSON records evaluate rules against. Field lookups are case-insensitive, like every LogEvent.
  */
 import type { LogEvent, SourceRef } from '../logs/event.js';
-import { fieldCode, S3_ACCESS_LOG_TYPE } from '../logs/s3-access/fields.js';
+import { ADDITIONAL_FIELDS_CODE, F, fieldCode, S3_ACCESS_LOG_TYPE } from '../logs/s3-access/fields.js';
 
 // Panther writes `2019-02-06 00:00:38.000000000` (UTC, nanoseconds); ISO 8601 is accepted too.
 const PANTHER_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/;
@@ -24,6 +24,21 @@ export interface ObjectEventOptions {
   /** Defaults to the record's `p_log_type`. */
   logType?: string;
   source?: SourceRef;
+}
+
+const INDICATOR_LISTS = new Set(['p_any_ip_addresses', 'p_any_aws_arns', 'p_any_aws_account_ids']);
+
+/**
+ * What a live access-log record gives for a field a rule test's Log lacks. Panther leaves `-`
+ * fields out of a record, so a Log lacks them: a line field reads as null, as a `-` does on a live
+ * line. An indicator list is empty, never null, on a live line. Fields every live record has
+ * (`time`, `p_event_time`…) and unknown names stay undefined: the Log simply lacks them.
+ */
+function accessLogDefault(field: string): unknown {
+  const code = fieldCode(field);
+  if (code === undefined || code === F.time) return undefined;
+  if (code <= ADDITIONAL_FIELDS_CODE) return null;
+  return INDICATOR_LISTS.has(field.toLowerCase()) ? [] : undefined;
 }
 
 export class ObjectEvent implements LogEvent {
@@ -57,9 +72,7 @@ export class ObjectEvent implements LogEvent {
     }
     const key = this.lowerKeys.get(field.toLowerCase());
     if (key !== undefined) return this.record[key];
-    // Panther leaves `-` fields out of a record, so a rule test's Log lacks them: a field of the
-    // access-log schema reads as null here, as the same field does on a live line.
-    return this.logType === S3_ACCESS_LOG_TYPE && fieldCode(field) !== undefined ? null : undefined;
+    return this.logType === S3_ACCESS_LOG_TYPE ? accessLogDefault(field) : undefined;
   }
 
   toJSON(): Record<string, unknown> {

@@ -133,7 +133,7 @@ describe('invalid rules', () => {
     const s3 = 'AnalysisType: rule\nLogTypes: [AWS.S3ServerAccess]\nSeverity: Low\n';
     const dir = ruleDir({
       'typo.yml': `${s3}RuleID: Typo\nDetection:\n  - Key: tls_version\n    Condition: IsNullOrEmpty\n  - Any:\n      - KeyPath: p_source_label\n        Condition: Equals\n        Value: x\n      - DeepKey: [TLSVersion]\n        Condition: Exists\nGroupBy:\n  - Key: p_any_ip_addresses\n`,
-      'fine.yml': `${s3}RuleID: Fine\nDetection:\n  - Key: tlsversion\n    Condition: IsNullOrEmpty\nAlertContext:\n  - KeyName: ip\n    KeyValue: { Key: remoteIP }\n`,
+      'fine.yml': `${s3}RuleID: Fine\nDetection:\n  - Key: tlsversion\n    Condition: IsNullOrEmpty\n  - Key: p_any_aws_arns\n    Condition: AnyElement\n    Expressions:\n      - Key: element_field\n        Condition: Exists\nAlertContext:\n  - KeyName: ip\n    KeyValue: { Key: remoteIP }\n`,
       'other.yml': `${HEADER}RuleID: Other\nDetection:\n  - Key: anything\n    Condition: Exists\n`,
     });
     const { rules, problems, notices } = await loadRules({ builtin: false, paths: [dir] });

@@ -24,6 +24,11 @@ describe('field values in rule tests and on live lines', () => {
     expect(anonymous.get('requester')).toBeNull();
     expect(log.get('requester')).toBeNull();
     expect(log.get('Requester')).toBeNull();
+    // Indicator lists are empty, never null, on a live line; fields every line has stay missing.
+    expect(anonymous.get('p_any_aws_arns')).toEqual([]);
+    expect(log.get('p_any_aws_arns')).toEqual([]);
+    expect(log.get('time')).toBeUndefined();
+    expect(log.get('p_event_time')).toBeUndefined();
     // Not a field of the log type: undefined, in both.
     expect(anonymous.get('nosuchfield')).toBeUndefined();
     expect(log.get('nosuchfield')).toBeUndefined();

@@ -30,7 +30,11 @@ export function unknownFieldKeys(
     const first = accessor?.segments[0];
     if (typeof first === 'string' && !isField(first) && !unknown.includes(accessor!.label))
       unknown.push(accessor!.label);
-    for (const [key, value] of Object.entries(record)) visit(value, `${where}.${key}`);
+    for (const [key, value] of Object.entries(record)) {
+      // A list comprehension's Expressions read the elements of its key, not the record.
+      if (key === 'Expressions' && accessor !== undefined) continue;
+      visit(value, `${where}.${key}`);
+    }
   };
   for (const section of SECTIONS) visit(rule[section], section);
   return unknown;
