@@ -60,4 +60,8 @@ function handleSignals(daemon: DaemonHandle): void {
     void daemon.stop(signal);
   };
   for (const signal of Object.keys(SIGNAL_EXIT_CODES) as StopSignal[]) process.on(signal, onSignal);
+  // SIGHUP is what `nohup` means to ignore, but Node resets it to its default (exit) at start-up:
+  // ignore it here, unless the logs go to a terminal — a closed terminal takes no more writes, and
+  // a daemon logging into it would fail on its next line; ending it then is the better outcome.
+  if (!process.stderr.isTTY) process.on('SIGHUP', () => {});
 }

@@ -167,6 +167,17 @@ describe('s3-sentinel run (child process)', () => {
     expect(run.stderr()).toContain('"msg":"stopped"');
   });
 
+  // `nohup s3-sentinel run`: Node resets nohup's "ignore SIGHUP", so a logout used to end it.
+  it('ignores SIGHUP when its logs do not go to a terminal', async () => {
+    const { file } = await configFor();
+    const run = runCli(file); // stderr is a pipe
+    await run.started();
+    run.child.kill('SIGHUP');
+    run.child.kill('SIGTERM'); // delivered after SIGHUP (lower signal numbers first)
+    expect(await run.exited).toBe(0);
+    expect(run.stderr()).toContain('"msg":"stopped"');
+  });
+
   it('exits at once on a second signal', async () => {
     const { file, queue } = await configFor({ graceSeconds: 60 });
     receiver.delayMs = 30_000;
