@@ -182,6 +182,13 @@ describe('event-time dedup', () => {
         expect(alerts.map((a) => a.windowStart)).toEqual([new Date(10.5 * HOUR).toISOString()]);
       });
 
+      // 10:40–10:55 reach 4 in the 10:00 window; 11:05 makes 4 in the 10:30 window too. The burst
+      // already alerted: running on past the window's end must not alert a second time.
+      it('opens one alert for a burst that reached the threshold, then ran past its window', async () => {
+        const alerts = (await run([40, 45, 50, 55, 65])).filter((a) => a !== null);
+        expect(alerts.map((a) => a.windowStart)).toEqual([new Date(10 * HOUR).toISOString()]);
+      });
+
       it('alerts once on a burst inside a regular window', async () => {
         const alerts = (await run([10, 12, 14, 16, 18])).filter((a) => a !== null);
         expect(alerts.map((a) => a.windowStart)).toEqual([new Date(10 * HOUR).toISOString()]);

@@ -1,30 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../src/alert/dynamodb-ledger.js';
 import { MemoryDeliveryLedger } from '../../src/alert/ledger-memory.js';
 import type { DeliveryLedger } from '../../src/alert/ledger.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { createSinks, Dispatcher, SinksSchema } from '../../src/sinks/index.js';
 import { startDynalite, type DynaliteHarness } from '../helpers/dynalite.js';
-import { capturingLogger, makeAlert, startReceiver, type Receiver } from './helpers.js';
+import { capturingLogger, makeAlert, startReceiver, closedAfterEach } from './helpers.js';
 
 // When a part the dispatcher consults breaks, it must send the alert anyway: a duplicate can be
 // dismissed, a lost alert cannot be noticed.
 
 let dynalite: DynaliteHarness;
-let receivers: Receiver[] = [];
-let dispatchers: Dispatcher[] = [];
-
+const { receivers, dispatchers } = closedAfterEach();
 beforeAll(async () => {
   dynalite = await startDynalite();
 });
 afterAll(async () => {
   await dynalite?.stop();
-});
-afterEach(async () => {
-  await Promise.all(dispatchers.map((d) => d.close()));
-  await Promise.all(receivers.map((r) => r.close()));
-  receivers = [];
-  dispatchers = [];
 });
 
 async function setup(sinks: unknown[], ledger: DeliveryLedger) {

@@ -1,7 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { afterEach } from 'vitest';
 import type { Alert } from '../../src/alert/alert.js';
+import type { Dispatcher } from '../../src/sinks/index.js';
 import { createLogger, type Logger } from '../../src/observe/logger.js';
 
 /** A request as a test receiver saw it. */
@@ -129,3 +131,13 @@ export function makeAlert(overrides: Partial<Alert> = {}): Alert {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Receivers and dispatchers a test file starts, closed after each test (registers the afterEach). */
+export function closedAfterEach(): { receivers: Receiver[]; dispatchers: Dispatcher[] } {
+  const started = { receivers: [] as Receiver[], dispatchers: [] as Dispatcher[] };
+  afterEach(async () => {
+    await Promise.all(started.dispatchers.splice(0).map((d) => d.close()));
+    await Promise.all(started.receivers.splice(0).map((r) => r.close()));
+  });
+  return started;
+}

@@ -1,21 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryDeliveryLedger } from '../../src/alert/ledger-memory.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { createSinks, Dispatcher, SinksSchema } from '../../src/sinks/index.js';
-import { capturingLogger, makeAlert, startReceiver, type Receiver } from './helpers.js';
+import { capturingLogger, makeAlert, startReceiver, type Receiver, closedAfterEach } from './helpers.js';
 
 // What a misbehaving destination answers must neither move the alert elsewhere nor put the
 // credentials it was sent with into our logs.
 
-let receivers: Receiver[] = [];
-let dispatchers: Dispatcher[] = [];
-
-afterEach(async () => {
-  await Promise.all(dispatchers.map((d) => d.close()));
-  await Promise.all(receivers.map((r) => r.close()));
-  receivers = [];
-  dispatchers = [];
-});
+const { receivers, dispatchers } = closedAfterEach();
 
 async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
   const r = await startReceiver(...args);

@@ -1,20 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryDeliveryLedger } from '../../src/alert/ledger-memory.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { createSinks, Dispatcher, SinksSchema } from '../../src/sinks/index.js';
-import { capturingLogger, makeAlert, startReceiver, type Receiver } from './helpers.js';
+import { capturingLogger, makeAlert, startReceiver, closedAfterEach } from './helpers.js';
 
 // PagerDuty renders each `links` entry as a clickable href: the built-in rules' Runbook is plain
 // advice, not a URL, and as an href it would be a broken link (or one that PagerDuty refuses).
 
-let receivers: Receiver[] = [];
-let dispatchers: Dispatcher[] = [];
-afterEach(async () => {
-  await Promise.all(dispatchers.map((d) => d.close()));
-  await Promise.all(receivers.map((r) => r.close()));
-  receivers = [];
-  dispatchers = [];
-});
+const { receivers, dispatchers } = closedAfterEach();
 
 describe('PagerDuty links', () => {
   it('leaves out a runbook that is not an http(s) URL and keeps it in the details', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEVERITIES } from '../../src/alert/alert.js';
 import { MemoryDeliveryLedger } from '../../src/alert/ledger-memory.js';
 import { createMetrics } from '../../src/observe/metrics.js';
@@ -6,16 +6,9 @@ import { createSinks, Dispatcher, SinksSchema, verifySignature } from '../../src
 import { dedupKey, PAGERDUTY_SEVERITY, triggerEvent } from '../../src/sinks/pagerduty/index.js';
 import { truncate } from '../../src/sinks/format.js';
 import { alertMessage, digestMessage, fallbackText, SLACK_LIMITS } from '../../src/sinks/slack/index.js';
-import { capturingLogger, makeAlert, startReceiver, type Receiver } from './helpers.js';
+import { capturingLogger, makeAlert, startReceiver, closedAfterEach } from './helpers.js';
 
-let receivers: Receiver[] = [];
-let dispatchers: Dispatcher[] = [];
-afterEach(async () => {
-  await Promise.all(dispatchers.map((d) => d.close()));
-  await Promise.all(receivers.map((r) => r.close()));
-  receivers = [];
-  dispatchers = [];
-});
+const { receivers, dispatchers } = closedAfterEach();
 
 async function deliverOne(sinkConfig: Record<string, unknown>, status: number, alert = makeAlert()) {
   const receiver = await startReceiver(() => ({ status, body: status === 200 ? 'ok' : '' }));

@@ -1,21 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryDeliveryLedger } from '../../src/alert/ledger-memory.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { createSinks, Dispatcher, SinksSchema, type RetryPolicy } from '../../src/sinks/index.js';
-import { capturingLogger, makeAlert, startReceiver, type Receiver } from './helpers.js';
+import { capturingLogger, makeAlert, startReceiver, type Receiver, closedAfterEach } from './helpers.js';
 
 // How many requests a failing destination gets, counted where they land: a dispatch must not
 // hold its alert (and the message behind it) longer than its retry budget allows.
 
-let receivers: Receiver[] = [];
-let dispatchers: Dispatcher[] = [];
-
-afterEach(async () => {
-  await Promise.all(dispatchers.map((d) => d.close()));
-  await Promise.all(receivers.map((r) => r.close()));
-  receivers = [];
-  dispatchers = [];
-});
+const { receivers, dispatchers } = closedAfterEach();
 
 async function downDestination(headers?: Record<string, string>): Promise<Receiver> {
   const r = await startReceiver(() => ({ status: 503, body: 'down', headers }));

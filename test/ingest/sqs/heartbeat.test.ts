@@ -11,14 +11,21 @@ import { captureLogger } from '../../helpers/logs.js';
 const VISIBILITY_SECONDS = 60;
 const INTERVAL_SECONDS = 30;
 
-function harness(options: { maxInFlightSeconds: number; fail: (call: number) => boolean }) {
+function harness(options: {
+  maxInFlightSeconds: number;
+  fail?: (call: number) => boolean;
+  /** The error a failing call throws. */
+  errorName?: string;
+}) {
   const calls: number[] = []; // seconds since receipt of each ChangeMessageVisibility
+  const visibilities: number[] = []; // and the VisibilityTimeout each asked for
   const receivedAtMs = Date.now();
   const client = {
-    send: vi.fn(async () => {
+    send: vi.fn(async (command: { input: { VisibilityTimeout: number } }) => {
       calls.push((Date.now() - receivedAtMs) / 1000);
-      if (options.fail(calls.length))
-        throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+      visibilities.push(command.input.VisibilityTimeout);
+      if (options.fail?.(calls.length))
+        throw Object.assign(new Error('failed'), { name: options.errorName ?? 'ThrottlingException' });
       return {};
     }),
   } as unknown as SQSClient;
@@ -41,8 +48,12 @@ function harness(options: { maxInFlightSeconds: number; fail: (call: number) => 
     receivedAtMs,
   };
   const gaveUpAt: number[] = [];
-  const stop = heartbeat.track(message, () => gaveUpAt.push((Date.now() - receivedAtMs) / 1000));
-  return { calls, gaveUpAt, stop };
+  const reasons: string[] = [];
+  const stop = heartbeat.track(message, (reason) => {
+    gaveUpAt.push((Date.now() - receivedAtMs) / 1000);
+    reasons.push(reason);
+  });
+  return { calls, visibilities, gaveUpAt, reasons, stop };
 }
 
 describe('VisibilityHeartbeat', () => {
@@ -63,5 +74,33 @@ describe('VisibilityHeartbeat', () => {
     await vi.advanceTimersByTimeAsync(120_000);
     expect(calls).toEqual([INTERVAL_SECONDS]); // extended once, cut to the 15 s left
     expect(gaveUpAt).toEqual([45]);
+  });
+  // A full extension at 30 s of a 45 s limit would keep the message invisible until 90 s, long
+  // after the handler was given up on: nobody could process it meanwhile.
+  it('cuts the last extension to the time left before maxInFlightSeconds', async () => {
+    const { visibilities, stop } = harness({ maxInFlightSeconds: 45 });
+    await vi.advanceTimersByTimeAsync(120_000);
+    stop();
+    expect(visibilities).toEqual([15]);
+  });
+
+  it('extends by the full visibility timeout while the limit is far off', async () => {
+    const { visibilities, stop } = harness({ maxInFlightSeconds: 3600 });
+    await vi.advanceTimersByTimeAsync(65_000);
+    stop();
+    expect(visibilities).toEqual([VISIBILITY_SECONDS, VISIBILITY_SECONDS]);
+  });
+
+  // The message will be delivered again to someone else: the handler must stop, not finish twice.
+  it('gives up when SQS says the receipt handle is no longer valid', async () => {
+    const { visibilities, reasons, stop } = harness({
+      maxInFlightSeconds: 3600,
+      fail: () => true,
+      errorName: 'ReceiptHandleIsInvalid',
+    });
+    await vi.advanceTimersByTimeAsync(120_000);
+    stop();
+    expect(reasons).toEqual(['the receipt handle is no longer valid']);
+    expect(visibilities).toHaveLength(1); // and stops extending it
   });
 });
