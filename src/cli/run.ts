@@ -18,6 +18,7 @@ export function registerRun(program: Command): void {
     .description('run the daemon: poll SQS for new access logs, evaluate the rules, deliver alerts')
     .requiredOption('-c, --config <file>', 'YAML configuration (sqs.queueUrl is required)')
     .action(async (options: { config: string }) => {
+      ignoreHangupWithoutTerminal();
       const config = await loadRunConfig(options.config);
       if (!config) return;
       // Loaded here, not at the top: the daemon pulls in the AWS SDK, which every other command
@@ -60,8 +61,15 @@ function handleSignals(daemon: DaemonHandle): void {
     void daemon.stop(signal);
   };
   for (const signal of Object.keys(SIGNAL_EXIT_CODES) as StopSignal[]) process.on(signal, onSignal);
-  // SIGHUP is what `nohup` means to ignore, but Node resets it to its default (exit) at start-up:
-  // ignore it here, unless the logs go to a terminal — a closed terminal takes no more writes, and
-  // a daemon logging into it would fail on its next line; ending it then is the better outcome.
-  if (!process.stderr.isTTY) process.on('SIGHUP', () => {});
+}
+
+/**
+ * SIGHUP is what `nohup` asks to ignore, but Node resets it to its default (exit) at start-up:
+ * ignore it again when no standard stream is a terminal — what `nohup` leaves behind, and what a
+ * supervisor or container without a TTY gives. With any stream on a terminal (logs piped to
+ * `pino-pretty` there, alerts on it), a closed terminal leaves the daemon without logs or a sink:
+ * ending it then is the better outcome. Done first, so a hangup during start-up is covered too.
+ */
+function ignoreHangupWithoutTerminal(): void {
+  if (!process.stdin.isTTY && !process.stdout.isTTY && !process.stderr.isTTY) process.on('SIGHUP', () => {});
 }
