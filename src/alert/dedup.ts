@@ -190,7 +190,7 @@ export class Deduplicator {
     const key = dedupKey(rule.id, dedupString);
     const identity = identityOf(match, store);
     const count = await store.increment(key, windowStartMs, this.expiresAt(rule, windowStartMs), identity);
-    let alert = this.open(match, windowStartMs, opened, count);
+    let alert = this.open(match, windowStartMs, count, opened);
     // As in offerNow: once the regular window has reached the threshold, no shifted window can alert.
     if (rule.threshold > 1 && count < rule.threshold) {
       const shiftedStartMs = shiftedWindowStartOf(this.timeOf(match), rule.dedupPeriodMinutes);
@@ -216,13 +216,18 @@ export class Deduplicator {
     if (incrementSync === undefined) return this.offer(match);
     const { rule, dedupString } = match;
     const windowStartMs = this.windowOf(match);
-    // As in `decide`: once this window's alert is open, a match changes no decision.
-    const opened = openedKey(rule.id, dedupString, windowStartMs);
-    if (this.emitted.has(opened)) return this.settle(match, null);
+    // As in `decide`: once this window's alert is open, a match changes no decision. Looked up first
+    // only for a rule that opens at its first match, where it saves the count; below a Threshold
+    // the lookup would only add work, and `open` looks once the count has reached it.
+    let opened: string | undefined;
+    if (rule.threshold <= 1) {
+      opened = openedKey(rule.id, dedupString, windowStartMs);
+      if (this.emitted.has(opened)) return this.settle(match, null);
+    }
     const key = dedupKey(rule.id, dedupString);
     const identity = identityOf(match, this.options.store);
     const count = incrementSync(key, windowStartMs, this.expiresAt(rule, windowStartMs), identity);
-    let alert = this.open(match, windowStartMs, opened, count);
+    let alert = this.open(match, windowStartMs, count, opened);
     // Every shifted window holding this match overlaps its regular window: once that has reached
     // the threshold, no shifted window of the match can alert, and its count is not needed.
     if (rule.threshold > 1 && count < rule.threshold) {
@@ -257,9 +262,13 @@ export class Deduplicator {
   }
 
   /** Given the count of its window after this match, the alert the match opens there, or null. */
-  private open(match: RuleMatch, windowStartMs: number, opened: string, count: number): Alert | null {
+  private open(match: RuleMatch, windowStartMs: number, count: number, opened?: string): Alert | null {
     if (count < match.rule.threshold) return null;
-    return this.openOnce(match, windowStartMs, opened);
+    return this.openOnce(
+      match,
+      windowStartMs,
+      opened ?? openedKey(match.rule.id, match.dedupString, windowStartMs),
+    );
   }
 
   /**
