@@ -118,6 +118,7 @@ export async function scan(options: ScanOptions): Promise<ScanCounts> {
         if (stream instanceof Readable) {
           stopReading = () => stream.destroy(signal?.reason as Error | undefined);
           signal?.addEventListener('abort', stopReading, { once: true });
+          if (signal?.aborted) stopReading(); // interrupted while it was being opened
         }
         const result = await forEachLine(stream, pipeline.sinkFor(input.sourceOf), { afterChunk });
         totals.bytes += result.bytes;
