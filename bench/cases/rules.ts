@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { loadRules } from '../../src/detect/loader.js';
-import { scanLocalPaths } from '../../src/detect/scan.js';
+import { scan } from '../../src/pipeline/scan.js';
 import { naiveParse } from '../naive-parse.mjs';
 import type { BenchCase } from './case.js';
 
@@ -19,7 +19,7 @@ export const parseRulesDedup: BenchCase = {
   async run(file) {
     const { rules } = await (builtinRules ??= loadRules());
     let alerts = 0;
-    const counts = await scanLocalPaths({ paths: [file], rules, emit: () => void alerts++ });
+    const counts = await scan({ paths: [file], rules, emit: () => void alerts++ });
     return {
       lines: counts.lines,
       bytes: counts.bytes,

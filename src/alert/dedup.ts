@@ -146,7 +146,7 @@ export class Deduplicator {
     this.slackMs = options.lateEventSlackMs ?? DEFAULT_LATE_EVENT_SLACK_MS;
     const { store } = options;
     // The synchronous path is only sound when `offer` is ours: a subclass that overrides `offer`
-    // (e.g. the replay deduplicator) must see every match, so it keeps the promise path.
+    // must see every match, so it keeps the promise path.
     this.incrementSync =
       store.incrementSync && this.offer === Deduplicator.prototype.offer
         ? store.incrementSync.bind(store)

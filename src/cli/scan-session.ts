@@ -1,6 +1,6 @@
 /**
  * `scan` with delivery: a config's rules, sinks and delivery ledger around the detect core
- * (src/detect/scan.ts). Every alert is dispatched as dedup opens it; the scan ends when every
+ * (src/pipeline/scan.ts). Every alert is dispatched as dedup opens it; the scan ends when every
  * dispatch has settled, and reports per sink what was delivered, already delivered, or failed.
  *
  * Dedup counting is always in memory, for this scan's lines only, whatever `dedup.store` says. The
@@ -21,16 +21,15 @@ import { MemoryDedupStore } from '../alert/memory-dedup-store.js';
 import { validateConfig, type Config } from '../config/index.js';
 import { loadConfiguredRules } from '../detect/configured-rules.js';
 import type { RuleNotice, RuleProblem } from '../detect/loader.js';
-import { scan, type ScanCounts, type ScanOptions } from '../detect/scan.js';
-import { isS3Path, S3_READ_AHEAD } from '../detect/scan-inputs.js';
+import { scan, type ScanCounts, type ScanOptions } from '../pipeline/scan.js';
+import { isS3Path, S3_READ_AHEAD } from '../ingest/scan-inputs.js';
+import { PendingDeliveries } from '../pipeline/pending-deliveries.js';
 import { AWS_API_TIMEOUTS } from '../ingest/aws-timeouts.js';
 import type { S3ObjectReader } from '../ingest/s3-object-reader.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { createSinks, Dispatcher, type DispatchOutcome, type SinkDeps } from '../sinks/index.js';
 
-/** Alerts in delivery at once; the scan stops reading while there are more. */
-export const MAX_PENDING_DISPATCHES = 256;
 /** Region for S3 when neither `s3.region` nor the environment names one. */
 const FALLBACK_REGION = 'us-east-1';
 
@@ -108,14 +107,13 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
     // finish, the rest is given up (failed, its ledger claims released, so a re-scan sends it).
     options.signal?.addEventListener('abort', () => void dispatcher.close(), { once: true });
     const tally = new DeliveryTally(sinks.map((sink) => sink.name));
-    const pending = new Set<Promise<void>>();
+    const pending = new PendingDeliveries();
     const dispatch = (alert: Parameters<Dispatcher['dispatch']>[0]) => {
       const delivery = dispatcher.dispatch(alert).then((outcome) => tally.add(outcome));
       pending.add(delivery);
-      void delivery.finally(() => pending.delete(delivery));
     };
     const backpressure = async () => {
-      while (pending.size >= MAX_PENDING_DISPATCHES) await Promise.race(pending);
+      await pending.waitBelowMax();
     };
 
     let reader: S3ObjectReader | undefined;
@@ -148,7 +146,7 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
     } finally {
       // Also when the scan stopped half way: what was opened is delivered before we return.
       await dispatcher.drain();
-      await Promise.all(pending);
+      await pending.all();
     }
     if (options.signal?.aborted) counts.interrupted = true;
     return { counts, deliveries: tally.bySink(), ruleProblems: problems.length };

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { validateConfig, type Config } from '../config/index.js';
 import { loadConfigReporting } from './load-config.js';
-import { ScanSourceError, type ScanCounts } from '../detect/scan.js';
+import { ScanSourceError, type ScanCounts } from '../pipeline/scan.js';
 import { LocalInputError } from '../ingest/local-files.js';
 import type { SourceRef } from '../logs/event.js';
 import { createLogger } from '../observe/logger.js';

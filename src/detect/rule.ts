@@ -41,7 +41,7 @@ export interface RuleMetadata {
 
 /**
  * The optional per-event helpers of a rule (Panther's `title`, `dedup`, `severity`, …). Each may
- * throw; callers fall back to the rule's static value (see alert-fields.ts).
+ * throw; callers fall back to the rule's static value (see match.ts and alert/build-alert.ts).
  */
 export interface RuleHelpers {
   title?(event: LogEvent): unknown;

@@ -1,7 +1,8 @@
 /**
  * One S3 log object through every stage: GetObject → lines → parse → (drop our own reads) → rules
- * → dedup → dispatch to the sinks, then wait until each alert is settled. Shared by the daemon
- * (one call per object a notification names) and by backfills of `s3://` prefixes.
+ * → dedup → dispatch to the sinks, then wait until each alert is settled: the daemon's unit of
+ * work, one call per object a notification names. (`scan`, backfills of `s3://` prefixes
+ * included, runs the same line pipeline through scan.ts instead: no messages to settle.)
  *
  * The result says whether the source may be forgotten: `done` when every alert is delivered or
  * recorded in the ledger (or the object is gone for good), `retry` otherwise. Memory is bounded
@@ -11,7 +12,7 @@
 import type { Readable } from 'node:stream';
 import type { Alert } from '../alert/alert.js';
 import type { Deduplicator } from '../alert/dedup.js';
-import { LinePipeline, type PipelineCounts } from '../detect/line-pipeline.js';
+import { LinePipeline, type PipelineCounts } from './line-pipeline.js';
 import type { RuleEngine } from '../detect/engine.js';
 import { forEachLine } from '../ingest/decode.js';
 import type { ObjectRef } from '../ingest/notifications.js';
@@ -20,10 +21,11 @@ import type { LogEvent } from '../logs/event.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { DispatchOutcome } from '../sinks/index.js';
+import { MAX_PENDING_DISPATCHES, PendingDeliveries } from './pending-deliveries.js';
 import type { UndeliveredAlerts } from './undelivered-alerts.js';
 
-/** Alerts in delivery at once for one object; reading waits when there are more. */
-export const MAX_PENDING_DISPATCHES = 256;
+export { MAX_PENDING_DISPATCHES };
+
 /** Parse errors logged per object; the rest are only counted. */
 const LOGGED_PARSE_ERRORS_PER_OBJECT = 3;
 
@@ -123,7 +125,7 @@ interface SeenSoFar {
 /** The state of one object being processed. */
 class ObjectRun {
   private readonly started = performance.now();
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending = new PendingDeliveries();
   private readonly log: Logger;
   private readonly pipeline: LinePipeline;
   private ownReads = 0;
@@ -205,10 +207,7 @@ class ObjectRun {
       throw new DedupFailure(err);
     }
     this.signal.throwIfAborted();
-    while (this.pending.size >= MAX_PENDING_DISPATCHES) {
-      await Promise.race(this.pending);
-      this.signal.throwIfAborted();
-    }
+    await this.pending.waitBelowMax(() => this.signal.throwIfAborted());
   }
 
   private exclude(event: LogEvent): boolean {
@@ -239,12 +238,11 @@ class ObjectRun {
       }
     });
     this.pending.add(delivery);
-    void delivery.finally(() => this.pending.delete(delivery));
   }
 
   /** Waits until every alert is settled; false when aborted first (deliveries go on meanwhile). */
   private async settle(): Promise<boolean> {
-    const all = Promise.all(this.pending).then(() => true);
+    const all = this.pending.all().then(() => true);
     if (this.signal.aborted) return false;
     let onAbort!: () => void;
     const aborted = new Promise<boolean>((resolve) => {

@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scanInputs, type ScanInput } from '../../src/detect/scan-inputs.js';
+import { scanInputs, type ScanInput } from '../../src/ingest/scan-inputs.js';
 import type { ObjectRef } from '../../src/ingest/notifications.js';
 import { S3ObjectReader } from '../../src/ingest/s3-object-reader.js';
 import { createMetrics } from '../../src/observe/metrics.js';

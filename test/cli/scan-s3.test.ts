@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alert/alert.js';
 import { runScan, type ScanSessionOptions } from '../../src/cli/scan-session.js';
 import { parseConfig, type Config } from '../../src/config/index.js';
-import { ScanSourceError } from '../../src/detect/scan.js';
+import { ScanSourceError } from '../../src/pipeline/scan.js';
 import type { SourceRef } from '../../src/logs/event.js';
 import { FAUXQS_CREDENTIALS, startFauxqsHarness, type FauxqsHarness } from '../helpers/fauxqs.js';
 import { capturingLogger } from '../sinks/helpers.js';

@@ -3,9 +3,6 @@
  * and `Date.parse` neither accepts this layout nor is cheap. Offsets other than +0000 are honoured.
  */
 
-/** Length of `06/Feb/2019:00:00:38 +0000`, the text between the brackets. */
-export const ACCESS_LOG_TIME_LENGTH = 26;
-
 const CHAR_0 = 48;
 const MINUTE_MS = 60_000;
 

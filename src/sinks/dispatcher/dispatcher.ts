@@ -10,13 +10,6 @@ import { LRUCache } from 'lru-cache';
 import { SinkLane } from './lane.js';
 import { DEFAULT_RETRY_POLICY, sleep, type RetryPolicy } from './retry.js';
 
-/**
- * What happened to an alert at one sink:
- * - `delivered`: sent now;
- * - `skipped-already-delivered`: the ledger says an earlier dispatch delivered it;
- * - `failed-permanent`: the destination refused it (e.g. 400) now or earlier; retrying cannot help;
- * - `failed-retryable`: retries ran out (or we are shutting down); dispatch it again later.
- */
 /** Permanent refusals remembered per process (see #refused). */
 const REFUSED_MEMORY = 10_000;
 /** Requests and backoffs that may wait on the dispatcher's close signal at once. */
@@ -31,6 +24,13 @@ export const DELIVERY_CLAIM_LEASE_MS = 60_000;
 /** How often a replica waiting on another's claim tries again (at most; a quarter lease if less). */
 const CLAIM_POLL_MS = 5_000;
 
+/**
+ * What happened to an alert at one sink:
+ * - `delivered`: sent now;
+ * - `skipped-already-delivered`: the ledger says an earlier dispatch delivered it;
+ * - `failed-permanent`: the destination refused it (e.g. 400) now or earlier; retrying cannot help;
+ * - `failed-retryable`: retries ran out (or we are shutting down); dispatch it again later.
+ */
 export type SinkOutcome = 'delivered' | 'skipped-already-delivered' | 'failed-permanent' | 'failed-retryable';
 
 export interface DispatchOutcome {

@@ -1,6 +1,6 @@
 /**
  * parse → detect → dedup for lines of S3 access logs, from any source: `scan` feeds it files and
- * stdin; the daemon can feed it S3 objects. The per-line path is synchronous (the line splitter's
+ * stdin (scan.ts); the daemon, S3 objects (object-processor.ts). The per-line path is synchronous (the line splitter's
  * callbacks are). With the memory store dedup decides at once too; only a shared (async) store
  * puts matches in flight, and `flush()` — called after each chunk — waits for those, which also
  * bounds the work in flight.
@@ -9,14 +9,9 @@ import type { Alert } from '../alert/alert.js';
 import type { Deduplicator } from '../alert/dedup.js';
 import type { LineSink } from '../ingest/line-splitter.js';
 import type { LogEvent, SourceRef } from '../logs/event.js';
-import {
-  isParseError,
-  parseS3AccessLine,
-  parseS3AccessLineAt,
-  type ParseError,
-} from '../logs/s3-access/index.js';
+import { isParseError, parseS3AccessLineAt, type ParseError } from '../logs/s3-access/index.js';
 import type { Metrics } from '../observe/metrics.js';
-import type { RuleEngine } from './engine.js';
+import type { RuleEngine } from '../detect/engine.js';
 
 export interface PipelineCounts {
   lines: number;
@@ -66,10 +61,6 @@ export class LinePipeline {
         this.options.onTooLong?.(sourceOf(lineNo), bytes);
       },
     };
-  }
-
-  line(text: string, source: SourceRef): void {
-    this.handle(parseS3AccessLine(text, source));
   }
 
   private handle(event: LogEvent | ParseError): void {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Deduplicator } from '../../src/alert/dedup.js';
 import { MemoryDedupStore } from '../../src/alert/memory-dedup-store.js';
 import { RuleEngine } from '../../src/detect/engine.js';
-import { LinePipeline } from '../../src/detect/line-pipeline.js';
+import { LinePipeline } from '../../src/pipeline/line-pipeline.js';
 import { forEachLine } from '../../src/ingest/decode.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { accessLine } from '../cli/scan-fixtures.js';

@@ -13,13 +13,13 @@ import type { SourceRef } from '../logs/event.js';
 import type { ParseError } from '../logs/s3-access/index.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
-import { RuleEngine } from './engine.js';
+import { RuleEngine } from '../detect/engine.js';
 import { LinePipeline, type PipelineCounts } from './line-pipeline.js';
-import type { CompiledRule } from './rule.js';
-import { RuleErrorLog } from './rule-errors.js';
-import { isS3Path, scanInputs, type S3InputOptions } from './scan-inputs.js';
+import type { CompiledRule } from '../detect/rule.js';
+import { RuleErrorLog } from '../detect/rule-errors.js';
+import { isS3Path, scanInputs, type S3InputOptions } from '../ingest/scan-inputs.js';
 
-export { ScanSourceError, type S3InputOptions } from './scan-inputs.js';
+export { ScanSourceError, type S3InputOptions } from '../ingest/scan-inputs.js';
 
 export interface ScanOptions {
   /** Files, directories (recursive), `-` for stdin, `s3://bucket/prefix`; in this order. */
@@ -149,6 +149,3 @@ export async function scan(options: ScanOptions): Promise<ScanCounts> {
   }
   return snapshot();
 }
-
-/** @deprecated Kept for callers written before `scan` read S3: same as `scan`. */
-export const scanLocalPaths = scan;

@@ -9,11 +9,11 @@
  * contents) that a scan of the same lines from a local file gives.
  */
 import { stat } from 'node:fs/promises';
-import type { ByteSource } from '../ingest/decode.js';
-import { listLocalInputs, LocalInputError, STDIN_NAME } from '../ingest/local-files.js';
-import type { ObjectRef } from '../ingest/notifications.js';
-import type { S3ObjectReader } from '../ingest/s3-object-reader.js';
-import { parseS3Url, S3UrlError, type S3Location } from '../ingest/s3-url.js';
+import type { ByteSource } from './decode.js';
+import { listLocalInputs, LocalInputError, STDIN_NAME } from './local-files.js';
+import type { ObjectRef } from './notifications.js';
+import type { S3ObjectReader } from './s3-object-reader.js';
+import { parseS3Url, S3UrlError, type S3Location } from './s3-url.js';
 import type { SourceRef } from '../logs/event.js';
 
 export interface ScanInput {
@@ -157,8 +157,8 @@ async function* listOrFail(
 ): AsyncIterable<ObjectRef> {
   // Imported here so that scanning local files never loads the AWS SDK (about a second).
   const [{ listObjects }, { classifyS3Error }] = await Promise.all([
-    import('../ingest/s3-prefix-lister.js'),
-    import('../ingest/s3-object-reader.js'),
+    import('./s3-prefix-lister.js'),
+    import('./s3-object-reader.js'),
   ]);
   const client = options.reader.clientFor(options.region);
   try {
