@@ -21,6 +21,8 @@ export interface LogEvent {
   readonly eventTimeMs: number | undefined;
   /** Where the event came from (file and line, or bucket, key and line). */
   readonly source: SourceRef | undefined;
+  /** The text the event was parsed from, without its line ending; absent for a rule test's Log. */
+  readonly line?: string;
   /** The full record as a plain JSON object with Panther's field names. */
   toJSON(): Record<string, unknown>;
 }

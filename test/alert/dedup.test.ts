@@ -11,6 +11,9 @@ import { describeMatch } from '../../src/detect/match.js';
 import type { CompiledRule } from '../../src/detect/rule.js';
 import { testRule } from '../helpers/rules.js';
 import { createMetrics } from '../../src/observe/metrics.js';
+import type { SourceRef } from '../../src/logs/event.js';
+import { isParseError, parseS3AccessLine } from '../../src/logs/s3-access/index.js';
+import { accessLine } from '../cli/scan-fixtures.js';
 
 const rule = (overrides: Partial<CompiledRule> = {}): CompiledRule => testRule(overrides);
 
@@ -135,6 +138,32 @@ describe('event-time dedup', () => {
     expect(read()).toEqual([null, null]);
     expect(read()).toEqual([null, null]); // the object again: still two matches, not four
     expect(dedup.offerNow(describeMatch(r, line(3)))).not.toBeNull(); // a third line reaches 3
+  });
+
+  // A copy of a file, the same lines through stdin, another object holding them, or S3 delivering
+  // one log record twice: the line is the same request, so it counts once.
+  it('counts a line once towards a Threshold whatever source it comes from', () => {
+    const dedup = new Deduplicator({ store: new MemoryDedupStore() });
+    const r = rule({ threshold: 3 });
+    const text = (n: number) =>
+      accessLine({ ms: HOUR + n * 1000, bucket: 'b', operation: 'REST.GET.OBJECT', insecure: true });
+    const sources: Array<Omit<SourceRef, 'line'>> = [
+      { file: 'a.log' },
+      { file: 'copy-of-a.log' },
+      { file: '-' },
+      { bucket: 'logs', key: 'obj' },
+    ];
+    for (const source of sources) {
+      const matches = [1, 2].map((n) => {
+        const event = parseS3AccessLine(text(n), { ...source, line: n } as SourceRef);
+        if (isParseError(event)) throw new Error(event.message);
+        return dedup.offerNow(describeMatch(r, event));
+      });
+      expect(matches).toEqual([null, null]);
+    }
+    const third = parseS3AccessLine(text(3), { file: 'a.log', line: 3 });
+    if (isParseError(third)) throw new Error(third.message);
+    expect(dedup.offerNow(describeMatch(r, third))).not.toBeNull(); // a third request reaches 3
   });
 
   // `scan a.log ./a.log` reads one file twice under two spellings.
