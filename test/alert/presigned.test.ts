@@ -76,4 +76,32 @@ describe('alerts of presigned requests', () => {
     expect(alert.event.referrer).toContain('X-Amz-Signature%3D[redacted]%26x%3D1');
     expect(String(alert.context.link)).toContain('X-Amz-Signature=[redacted]');
   });
+
+  // A code rule may take the query apart itself: into an object keyed by parameter, or into
+  // `name=value` pieces. Neither form may carry the secrets to a sink.
+  it('strip them from a query a code rule split into pieces or turned into an object', () => {
+    const event = parseS3AccessLine(line({ requestUri: `"${PRESIGNED}"` })) as S3AccessEvent;
+    const rule = testRule({
+      logTypes: ['AWS.S3ServerAccess'],
+      helpers: {
+        alertContext: (e) => {
+          const query = String(e.get('requesturi')).split(' ')[1]!.split('?')[1]!;
+          return {
+            params: Object.fromEntries(new URLSearchParams(query)),
+            pieces: query.split('&'),
+            signatureVersion: 'SigV4', // a key that only resembles one keeps its value
+          };
+        },
+      },
+      kind: 'code',
+    });
+    const alert = buildAlert(describeMatch(rule, event), { alertId: 'a', windowStartMs: 0 });
+    expect(JSON.stringify(alert)).not.toMatch(/0123456789abcdef|SessionToken/);
+    const context = alert.context as { params: Record<string, string>; pieces: string[] };
+    expect(context.params['X-Amz-Signature']).toBe('[redacted]');
+    expect(context.params['X-Amz-Security-Token']).toBe('[redacted]');
+    expect(context.params['X-Amz-Credential']).toContain('ASIAEXAMPLE');
+    expect(context.pieces).toContain('X-Amz-Signature=[redacted]');
+    expect(alert.context).toMatchObject({ signatureVersion: 'SigV4' });
+  });
 });

@@ -3,13 +3,18 @@
  * anyone can repeat the request until it expires. Such a URL reaches an alert in the request-URI,
  * in the referrer (a page opened from a presigned URL sends it with its sub-requests), and in any
  * title, dedup string, summary or context a rule builds from those. Alerts go to chat channels and
- * paging tools, so every string an alert carries is stripped of them. Rules still see the raw
+ * paging tools, so every string an alert carries is stripped of them, and so is every value
+ * under a key named like those parameters (a query a code rule turned into an object). Rules still see the raw
  * record; `parse` prints it unchanged.
  */
 // Also percent-encoded, as a presigned URL nested in another URL's query string is
-// (`?file=https%3A…%3FX-Amz-Signature%3D…`): there `%26` ends the value as `&` does.
+// (`?file=https%3A…%3FX-Amz-Signature%3D…`): there `%26` ends the value as `&` does. Also at the
+// start of a string or after a space, `;` or `,`: a code rule may split the query itself
+// (`requesturi.split('&')` gives `X-Amz-Signature=…`).
 const PRESIGNED_SECRET =
-  /((?:[?&]|%3F|%26)(?:X-Amz-Signature|X-Amz-Security-Token|Signature)(?:=|%3D))(?:(?!%26)[^&\s"])*/gi;
+  /((?:^|[?&\s;,]|%3F|%26)(?:X-Amz-Signature|X-Amz-Security-Token|Signature)(?:=|%3D))(?:(?!%26)[^&\s"])*/gi;
+/** Keys whose values are such secrets: a code rule may turn the query into an object. */
+const SECRET_KEY = /^(?:X-Amz-Signature|X-Amz-Security-Token|Signature)$/i;
 /** Cheap first test: most strings hold none of the parameter names. */
 const MAY_HOLD_SECRET = /signature|security-token/i;
 /** Rule-built context can nest; deeper than this it is left as it is (it is still JSON). */
@@ -56,7 +61,10 @@ function redactStrings<T>(value: T, depth: number): T {
   }
   let copy: Record<string, unknown> | undefined;
   for (const [key, element] of Object.entries(value)) {
-    const redacted = redactStrings(element, depth + 1);
+    const redacted =
+      SECRET_KEY.test(key) && typeof element === 'string' && element !== ''
+        ? REDACTED
+        : redactStrings(element, depth + 1);
     if (redacted !== element) (copy ??= { ...(value as Record<string, unknown>) })[key] = redacted;
   }
   return (copy ?? value) as T;
