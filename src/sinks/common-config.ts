@@ -23,15 +23,13 @@ export const RetryOverrideSchema = z
     maxRetryMs: intField(RETRY_MAX_RETRY_MS.min, RETRY_MAX_RETRY_MS.max).optional(),
   })
   .superRefine((retry, ctx) => {
-    if (
-      retry.initialBackoffMs !== undefined &&
-      retry.maxBackoffMs !== undefined &&
-      retry.initialBackoffMs > retry.maxBackoffMs
-    ) {
+    // Against the default too: a larger initialBackoffMs alone would be cut to it without a word.
+    const maxBackoffMs = retry.maxBackoffMs ?? RETRY_MAX_BACKOFF_MS.default;
+    if (retry.initialBackoffMs !== undefined && retry.initialBackoffMs > maxBackoffMs) {
       ctx.addIssue({
         code: 'custom',
         path: ['initialBackoffMs'],
-        message: `initialBackoffMs (${retry.initialBackoffMs}) must not exceed maxBackoffMs (${retry.maxBackoffMs})`,
+        message: `initialBackoffMs (${retry.initialBackoffMs}) must not exceed maxBackoffMs (${maxBackoffMs}${retry.maxBackoffMs === undefined ? ', its default' : ''})`,
       });
     }
   });

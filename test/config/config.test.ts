@@ -118,6 +118,17 @@ sinks:
     );
   });
 
+  // The default maxBackoffMs (30 s) bounds initialBackoffMs as a set one does.
+  it('rejects an initialBackoffMs above the default maxBackoffMs', () => {
+    const issues = issuesOf('sinks: [{ type: stdout, retry: { initialBackoffMs: 40000 } }]');
+    expect(paths(issues)).toEqual(['sinks[0].retry.initialBackoffMs']);
+    expect(issues[0]!.message).toContain('must not exceed maxBackoffMs (30000, its default)');
+    const atDefault = parseConfig('sinks: [{ type: stdout, retry: { initialBackoffMs: 30000 } }]', {
+      env: {},
+    });
+    expect(atDefault.sinks[0]!.retry?.initialBackoffMs).toBe(30000);
+  });
+
   it('rejects an unknown sink type, a bad URL and duplicate names', () => {
     expect(paths(issuesOf('sinks: [{ type: teams }]'))).toEqual(['sinks[0].type']);
     expect(issuesOf('sinks: [{ type: teams }]')[0]!.message).toContain('slack, pagerduty');
