@@ -203,6 +203,12 @@ export async function compileRuleFile(
   return { ...metadataOf(file, rule, 'code'), guard, rest, helpers: code.helpers };
 }
 
+/**
+ * Rule files are a few kilobytes, even with their tests; parsed YAML takes about 50 times its size
+ * in memory, so a stray multi-megabyte file could exhaust a small container at start-up.
+ */
+export const MAX_RULE_FILE_BYTES = 1024 * 1024;
+
 interface LoadedFile {
   rule?: CompiledRule;
   problems: string[];
@@ -220,6 +226,14 @@ async function loadFile(
 ): Promise<LoadedFile> {
   let document: unknown;
   try {
+    const { size } = await stat(file);
+    if (size > MAX_RULE_FILE_BYTES) {
+      return {
+        problems: [
+          `(file): ${size} bytes; a rule file may hold at most ${MAX_RULE_FILE_BYTES} (1 MiB): move large test logs out or split the rule`,
+        ],
+      };
+    }
     document = parseRuleYaml(await readFile(file, 'utf8'));
   } catch (err) {
     const where = err instanceof YAMLParseError && err.linePos ? `line ${err.linePos[0].line}` : '(file)';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RuleEngine } from '../../src/detect/engine.js';
-import { loadRules } from '../../src/detect/loader.js';
+import { loadRules, MAX_RULE_FILE_BYTES } from '../../src/detect/loader.js';
 import { ObjectEvent } from '../../src/detect/object-event.js';
 import { runRuleTests } from '../../src/detect/rule-tests.js';
 import { buildAlert } from '../../src/alert/build-alert.js';
@@ -80,6 +80,25 @@ describe('invalid rules', () => {
     expect(byFile('zdup.yml')).toMatch(/RuleID: "Good" is already defined in .*good\.yml/);
     expect(byFile('python.yml')).toBe('');
     expect(byFile('policy.yml')).toBe('');
+  });
+
+  // Parsed YAML takes about 50 times its size: a stray huge file must not exhaust memory at start.
+  it('refuses a rule file over 1 MiB before parsing it, and still loads the others', async () => {
+    const padding = `# ${'x'.repeat(78)}\n`.repeat(Math.ceil(MAX_RULE_FILE_BYTES / 80));
+    const dir = ruleDir({
+      'good.yml': `${HEADER}RuleID: Good\nDetection:\n  - Condition: AlwaysTrue\n`,
+      'huge.yml': `${HEADER}RuleID: Huge\nDetection:\n  - Condition: AlwaysTrue\n${padding}`,
+    });
+    const { rules, problems } = await loadRules({ builtin: false, paths: [dir] });
+    expect(rules.map((rule) => rule.id)).toEqual(['Good']);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        file: join(dir, 'huge.yml'),
+        message: expect.stringMatching(
+          /^\(file\): \d+ bytes; a rule file may hold at most 1048576 \(1 MiB\)/,
+        ),
+      }),
+    ]);
   });
 
   // A panther-analysis checkout is mostly Python rules: each is a notice, not a failure.
