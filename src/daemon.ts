@@ -94,7 +94,7 @@ export async function startDaemon(config: Config, options: DaemonOptions = {}): 
   } catch (err) {
     await closeAll(closers, logger);
     if (err instanceof DaemonStartError) throw err;
-    throw new DaemonStartError('unreachable', `start-up failed: ${describe(err)}`, { cause: err });
+    throw new DaemonStartError('unreachable', `start-up failed: ${startErrorText(err)}`, { cause: err });
   }
 }
 
@@ -113,7 +113,7 @@ async function start(
   const sts = new STSClient({ region, requestHandler: AWS_API_TIMEOUTS });
   closers.push(() => sts.destroy());
   const identity = await resolveSelfIdentity(sts).catch((err: unknown) => {
-    throw new DaemonStartError('unreachable', `sts:GetCallerIdentity failed: ${describe(err)}`, {
+    throw new DaemonStartError('unreachable', `sts:GetCallerIdentity failed: ${startErrorText(err)}`, {
       cause: err,
     });
   });
@@ -195,15 +195,19 @@ async function start(
     }),
   });
   const { port } = await server.start().catch((err: unknown) => {
-    throw new DaemonStartError('config', `cannot serve on port ${config.server.port}: ${describe(err)}`, {
-      cause: err,
-    });
+    throw new DaemonStartError(
+      'config',
+      `cannot serve on port ${config.server.port}: ${startErrorText(err)}`,
+      {
+        cause: err,
+      },
+    );
   });
   // Closed last (closers run in reverse): probes and scrapes are answered until the very end.
   closers.unshift(() => server.stop());
 
   await consumer.start().catch((err: unknown) => {
-    throw new DaemonStartError('unreachable', describe(err), { cause: err });
+    throw new DaemonStartError('unreachable', startErrorText(err), { cause: err });
   });
   // Polling stops first of all on stop(); the closers run after it, in reverse order.
   const graceMs = config.shutdown.graceSeconds * 1000;
@@ -299,7 +303,7 @@ async function createStores(
   );
   // A read the ledger makes anyway: proves the table exists and we may use it.
   await ledger.get('start-up-check', 'start-up-check').catch((err: unknown) => {
-    throw new DaemonStartError('unreachable', `DynamoDB table ${tableName}: ${describe(err)}`, {
+    throw new DaemonStartError('unreachable', `DynamoDB table ${tableName}: ${startErrorText(err)}`, {
       cause: err,
     });
   });
@@ -362,7 +366,7 @@ function sqsReadiness(consumer: SqsConsumer): string {
  * An error for a start-up message. AWS errors get their name and HTTP status: an endpoint that
  * answers with something unexpected (a proxy's 404) yields only `Unknown` as the message.
  */
-function describe(err: unknown): string {
+function startErrorText(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   const name = err.name && err.name !== 'Error' && !err.message.includes(err.name) ? `${err.name}: ` : '';

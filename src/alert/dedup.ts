@@ -209,7 +209,7 @@ export class Deduplicator {
   private async decide(match: RuleMatch, windowStartMs: number, opened: string): Promise<Alert | null> {
     const { rule, dedupString } = match;
     const { store } = this.options;
-    if (this.emitted.has(opened)) return this.settle(match, null);
+    if (this.emitted.has(opened)) return this.countSuppressed(match, null);
     const key = dedupKey(rule.id, dedupString);
     const identity = identityOf(match, store);
     const count = await store.increment(key, windowStartMs, this.expiresAt(rule, windowStartMs), identity);
@@ -225,7 +225,7 @@ export class Deduplicator {
         alert = this.openShifted(match, shiftedStartMs, counts[0], counts[1]);
       }
     }
-    return this.settle(match, alert);
+    return this.countSuppressed(match, alert);
   }
 
   /**
@@ -245,7 +245,7 @@ export class Deduplicator {
     let opened: string | undefined;
     if (rule.threshold <= 1) {
       opened = openedKey(rule.id, dedupString, windowStartMs);
-      if (this.emitted.has(opened)) return this.settle(match, null);
+      if (this.emitted.has(opened)) return this.countSuppressed(match, null);
     }
     const key = dedupKey(rule.id, dedupString);
     const identity = identityOf(match, this.options.store);
@@ -263,7 +263,7 @@ export class Deduplicator {
         alert = this.openShifted(match, shiftedStartMs, countSync(key, before), countSync(key, after));
       }
     }
-    return this.settle(match, alert);
+    return this.countSuppressed(match, alert);
   }
 
   private timeOf(match: RuleMatch): number {
@@ -320,7 +320,7 @@ export class Deduplicator {
   }
 
   /** Counts a match that opened nothing as suppressed; returns the decision. */
-  private settle(match: RuleMatch, alert: Alert | null): Alert | null {
+  private countSuppressed(match: RuleMatch, alert: Alert | null): Alert | null {
     if (alert === null) this.options.metrics?.alertsSuppressed.inc({ rule: match.rule.id });
     return alert;
   }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { forEachLine } from '../ingest/decode.js';
-import { DEFAULT_MAX_LINE_BYTES, type LineSink } from '../ingest/line-splitter.js';
+import { DEFAULT_MAX_LINE_BYTES, type LineHandler } from '../ingest/line-splitter.js';
 import { LocalInputError, STDIN_NAME, listLocalInputs } from '../ingest/local-files.js';
 import { jsonLine } from '../logs/json-line.js';
 import { isParseError, parseS3AccessLine } from '../logs/s3-access/index.js';
@@ -55,7 +55,7 @@ export async function runParse(paths: string[], options: ParseCommandOptions = {
   try {
     for await (const input of listLocalInputs(paths.length > 0 ? paths : [STDIN_NAME])) {
       const name = input.name === STDIN_NAME ? '<stdin>' : input.name;
-      const sink: LineSink = {
+      const handler: LineHandler = {
         line(text, lineNo) {
           const record = parseS3AccessLine(text, { file: name, line: lineNo });
           if (isParseError(record)) {
@@ -74,7 +74,7 @@ export async function runParse(paths: string[], options: ParseCommandOptions = {
         },
       };
       try {
-        const result = await forEachLine(input.open(), sink, {
+        const result = await forEachLine(input.open(), handler, {
           maxLineBytes,
           // Flush between chunks and wait out backpressure: output memory stays bounded.
           afterChunk: () => Promise.all([out.flushIfFull(), err.flushIfFull()]).then(() => undefined),

@@ -12,7 +12,7 @@ import type { LogEvent } from '../logs/event.js';
 import { ownCopy } from '../logs/own-copy.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
-import { describeMatch, type RuleMatch } from './match.js';
+import { toRuleMatch, type RuleMatch } from './match.js';
 import type { CompiledRule } from './rule.js';
 import { RuleErrorLog } from './rule-errors.js';
 
@@ -88,10 +88,10 @@ export class RuleEngine {
           group.memo.set(ownCopy(value), candidates); // kept: must not hold on to its log line
       }
       for (const rule of candidates)
-        if (this.run(rule, event)) (matches ??= []).push(describeMatch(rule, event, this.errors));
+        if (this.run(rule, event)) (matches ??= []).push(toRuleMatch(rule, event, this.errors));
     }
     for (const rule of plan.unguarded) {
-      if (this.run(rule, event)) (matches ??= []).push(describeMatch(rule, event, this.errors));
+      if (this.run(rule, event)) (matches ??= []).push(toRuleMatch(rule, event, this.errors));
     }
     return matches ?? NO_MATCHES;
   }

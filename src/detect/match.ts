@@ -66,7 +66,7 @@ function helperText(
  * code rule (its `title` may throw, and that error is counted per match as it always was);
  * otherwise — a simple rule with `GroupBy` — on first read, which only an emitted alert does.
  */
-export function describeMatch(rule: CompiledRule, event: LogEvent, errors?: RuleErrorLog): RuleMatch {
+export function toRuleMatch(rule: CompiledRule, event: LogEvent, errors?: RuleErrorLog): RuleMatch {
   if (rule.kind === 'simple' && rule.helpers.dedup) {
     const grouped = helperText(rule, 'dedup', event, errors);
     if (grouped !== undefined) return new LazyTitleMatch(rule, event, grouped, errors);

@@ -6,7 +6,7 @@
  */
 import { buildAlert } from '../alert/build-alert.js';
 import { ObjectEvent } from './object-event.js';
-import { describeMatch } from './match.js';
+import { toRuleMatch } from './match.js';
 import { ruleMatches, type CompiledRule } from './rule.js';
 import { RuleErrorLog, type RuleFunction } from './rule-errors.js';
 
@@ -52,7 +52,7 @@ export function runRuleTests(rule: CompiledRule, options: { minimumTests?: numbe
       };
     }
     const errors = new CollectingErrors();
-    if (actual) buildAlert(describeMatch(rule, event, errors), { alertId: 'test', windowStartMs: 0 }, errors);
+    if (actual) buildAlert(toRuleMatch(rule, event, errors), { alertId: 'test', windowStartMs: 0 }, errors);
     const error = errors.seen[0];
     return {
       name: test.name,

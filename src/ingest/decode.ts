@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { LineSplitter, type LineSink, type LineSplitterOptions } from './line-splitter.js';
+import { LineSplitter, type LineHandler, type LineSplitterOptions } from './line-splitter.js';
 
 /**
  * Turns a byte stream into plain bytes: gzip is recognised by its magic bytes (`1f 8b`), never by
@@ -84,15 +84,15 @@ export interface ForEachLineOptions extends LineSplitterOptions {
 }
 
 /**
- * Feeds every line of `input` (decoded as above) to `sink`. Resolves with the decoded byte count
+ * Feeds every line of `input` (decoded as above) to `handler`. Resolves with the decoded byte count
  * and the number of lines seen; rejects when the input cannot be read or decompressed.
  */
 export async function forEachLine(
   input: ByteSource,
-  sink: LineSink,
+  handler: LineHandler,
   options: ForEachLineOptions = {},
 ): Promise<{ bytes: number; lines: number }> {
-  const splitter = new LineSplitter(sink, options);
+  const splitter = new LineSplitter(handler, options);
   const { afterChunk } = options;
   for await (const chunk of decodeStream(input)) {
     splitter.push(chunk);

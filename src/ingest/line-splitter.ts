@@ -10,7 +10,7 @@ import { isAscii } from 'node:buffer';
  * dedup key) would keep the whole span alive — 64 KiB per alert instead of one line.
  */
 
-export interface LineSink {
+export interface LineHandler {
   /** A non-empty line without its line ending; `lineNo` counts from 1 and includes blank lines. */
   line(text: string, lineNo: number): void;
   /** A line longer than the cap was dropped; `bytes` is its full length. */
@@ -47,7 +47,7 @@ export class LineSplitter {
   private seenBytes = 0;
 
   constructor(
-    private readonly sink: LineSink,
+    private readonly handler: LineHandler,
     options: LineSplitterOptions = {},
   ) {
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -117,10 +117,10 @@ export class LineSplitter {
     }
     if (end === start) return; // blank line: counted, not emitted
     if (end - start > this.maxLineBytes) {
-      this.sink.tooLong(lineNo, end - start);
+      this.handler.tooLong(lineNo, end - start);
       return;
     }
-    this.sink.line(bytes.toString(ascii ? 'latin1' : 'utf8', start, end), lineNo);
+    this.handler.line(bytes.toString(ascii ? 'latin1' : 'utf8', start, end), lineNo);
   }
 
   /** Keeps bytes of an unfinished line, or only counts them once the line is over the cap. */
@@ -151,7 +151,7 @@ export class LineSplitter {
       // The CR of a CRLF ending is not part of the line.
       const bytes = this.skippedBytes - (this.skippedEndsWithCr ? 1 : 0);
       this.skippedBytes = 0;
-      this.sink.tooLong(lineNo, bytes);
+      this.handler.tooLong(lineNo, bytes);
       return;
     }
     const bytes = Buffer.concat(this.partial, this.partialBytes);

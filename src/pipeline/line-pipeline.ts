@@ -7,7 +7,7 @@
  */
 import type { Alert } from '../alert/alert.js';
 import type { Deduplicator } from '../alert/dedup.js';
-import type { LineSink } from '../ingest/line-splitter.js';
+import type { LineHandler } from '../ingest/line-splitter.js';
 import type { LogEvent, SourceRef } from '../logs/event.js';
 import { isParseError, parseS3AccessLineAt, type ParseError } from '../logs/s3-access/index.js';
 import type { Metrics } from '../observe/metrics.js';
@@ -49,8 +49,8 @@ export class LinePipeline {
 
   constructor(private readonly options: LinePipelineOptions) {}
 
-  /** A sink for `forEachLine`; `sourceOf` says where line n came from. */
-  sinkFor(sourceOf: (lineNo: number) => SourceRef): LineSink {
+  /** The line handler for `forEachLine`; `sourceOf` says where line n came from. */
+  lineHandlerFor(sourceOf: (lineNo: number) => SourceRef): LineHandler {
     return {
       // The SourceRef is built lazily (by the record, or here for an error): most lines need none.
       line: (text, lineNo) => this.handle(parseS3AccessLineAt(text, sourceOf, lineNo)),

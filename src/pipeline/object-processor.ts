@@ -188,7 +188,7 @@ class ObjectRun {
     try {
       const result = await forEachLine(
         body,
-        this.pipeline.sinkFor((line) => ({ bucket, key, line })),
+        this.pipeline.lineHandlerFor((line) => ({ bucket, key, line })),
         { maxLineBytes, afterChunk: () => this.afterChunk() },
       );
       this.bytes = result.bytes;

@@ -120,7 +120,7 @@ export async function scan(options: ScanOptions): Promise<ScanCounts> {
           signal?.addEventListener('abort', stopReading, { once: true });
           if (signal?.aborted) stopReading(); // interrupted while it was being opened
         }
-        const result = await forEachLine(stream, pipeline.sinkFor(input.sourceOf), { afterChunk });
+        const result = await forEachLine(stream, pipeline.lineHandlerFor(input.sourceOf), { afterChunk });
         totals.bytes += result.bytes;
         metrics?.bytes.inc(result.bytes);
         if (fromS3) metrics?.objects.inc({ outcome: 'processed' });

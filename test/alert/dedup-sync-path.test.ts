@@ -9,7 +9,7 @@ import type { Alert } from '../../src/alert/alert.js';
 import { Deduplicator } from '../../src/alert/dedup.js';
 import type { DedupStore } from '../../src/alert/dedup-store.js';
 import { MemoryDedupStore } from '../../src/alert/memory-dedup-store.js';
-import { describeMatch } from '../../src/detect/match.js';
+import { toRuleMatch } from '../../src/detect/match.js';
 import { ObjectEvent } from '../../src/detect/object-event.js';
 import type { CompiledRule } from '../../src/detect/rule.js';
 import { testRule } from '../helpers/rules.js';
@@ -66,14 +66,14 @@ class AsyncOnlyStore implements DedupStore {
 async function viaPromises(offers: Offer[], maxEntries?: number): Promise<(Alert | null)[]> {
   const dedup = new Deduplicator({ store: new AsyncOnlyStore(maxEntries), now: () => 0 });
   const results = [];
-  for (const o of offers) results.push(await dedup.offer(describeMatch(RULES[o.rule]!, event(o))));
+  for (const o of offers) results.push(await dedup.offer(toRuleMatch(RULES[o.rule]!, event(o))));
   return results;
 }
 
 function viaSyncPath(offers: Offer[], maxEntries?: number): (Alert | null)[] {
   const dedup = new Deduplicator({ store: new MemoryDedupStore({ maxEntries }), now: () => 0 });
   return offers.map((o) => {
-    const decided = dedup.offerNow(describeMatch(RULES[o.rule]!, event(o)));
+    const decided = dedup.offerNow(toRuleMatch(RULES[o.rule]!, event(o)));
     if (decided instanceof Promise) throw new Error('the memory store should decide synchronously');
     return decided;
   });
@@ -94,7 +94,7 @@ describe('synchronous dedup path', () => {
   it('decides at once with the memory store', () => {
     const dedup = new Deduplicator({ store: new MemoryDedupStore() });
     const first = dedup.offerNow(
-      describeMatch(RULES[0]!, event({ rule: 0, bucket: 'a', requester: 'x', timeMs: 1 })),
+      toRuleMatch(RULES[0]!, event({ rule: 0, bucket: 'a', requester: 'x', timeMs: 1 })),
     );
     expect(first).not.toBeInstanceOf(Promise);
     expect(first).toMatchObject({ ruleId: 'One', title: 'bucket a' });
@@ -103,7 +103,7 @@ describe('synchronous dedup path', () => {
   it('falls back to the promise path for a store without incrementSync', async () => {
     const dedup = new Deduplicator({ store: new AsyncOnlyStore() });
     const decided = dedup.offerNow(
-      describeMatch(RULES[0]!, event({ rule: 0, bucket: 'a', requester: 'x', timeMs: 1 })),
+      toRuleMatch(RULES[0]!, event({ rule: 0, bucket: 'a', requester: 'x', timeMs: 1 })),
     );
     expect(decided).toBeInstanceOf(Promise);
     expect(await decided).toMatchObject({ ruleId: 'One' });
@@ -118,7 +118,7 @@ describe('synchronous dedup path', () => {
         return super.offer(match);
       }
     }
-    const match = describeMatch(RULES[0]!, event({ rule: 0, bucket: 'a', requester: 'x', timeMs: 1 }));
+    const match = toRuleMatch(RULES[0]!, event({ rule: 0, bucket: 'a', requester: 'x', timeMs: 1 }));
     const decided = new Observing({ store }).offerNow(match);
     expect(decided).toBeInstanceOf(Promise);
     expect(await decided).toMatchObject({ ruleId: 'One' });
@@ -127,7 +127,7 @@ describe('synchronous dedup path', () => {
 
   it('reopens, in a fresh deduplicator, an alert whose window already passed its threshold (a reread)', async () => {
     const store = new MemoryDedupStore();
-    const match = describeMatch(RULES[0]!, event({ rule: 0, bucket: 'a', requester: 'x', timeMs: 1 }));
+    const match = toRuleMatch(RULES[0]!, event({ rule: 0, bucket: 'a', requester: 'x', timeMs: 1 }));
     const first = await new Deduplicator({ store }).offer(match); // the first read counted it
     const reread = await new Deduplicator({ store }).offer(match);
     expect(reread).toMatchObject({ ruleId: 'One', alertId: first!.alertId });
@@ -176,7 +176,7 @@ describe('synchronous dedup path', () => {
     });
     const dedup = new Deduplicator({ store: new MemoryDedupStore() });
     const offer = (timeMs: number) =>
-      dedup.offerNow(describeMatch(grouped, event({ rule: 0, bucket: 'a', requester: 'x', timeMs })));
+      dedup.offerNow(toRuleMatch(grouped, event({ rule: 0, bucket: 'a', requester: 'x', timeMs })));
     expect(offer(1)).toBeNull();
     expect(offer(2)).toMatchObject({ title: 'grouped a', dedupString: 'a' });
     expect(offer(3)).toBeNull();

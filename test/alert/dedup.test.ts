@@ -7,7 +7,7 @@ import { MemoryDedupStore } from '../../src/alert/memory-dedup-store.js';
 import { alertIdFor } from '../../src/alert/alert-id.js';
 import type { Alert } from '../../src/alert/alert.js';
 import { ObjectEvent } from '../../src/detect/object-event.js';
-import { describeMatch } from '../../src/detect/match.js';
+import { toRuleMatch } from '../../src/detect/match.js';
 import type { CompiledRule } from '../../src/detect/rule.js';
 import { testRule } from '../helpers/rules.js';
 import { createMetrics } from '../../src/observe/metrics.js';
@@ -37,7 +37,7 @@ describe('event-time dedup', () => {
     const before = process.memoryUsage().heapUsed;
     for (let i = 0; i < 200; i++) {
       const line = `${i} ${'x'.repeat(64 * 1024)}`;
-      expect(dedup.offerNow(describeMatch(r, at(HOUR, line.slice(0, 40))))).not.toBeNull();
+      expect(dedup.offerNow(toRuleMatch(r, at(HOUR, line.slice(0, 40))))).not.toBeNull();
     }
     gc();
     // 200 short keys twice over take well under a megabyte; keeping their lines would take ~13 MB.
@@ -56,8 +56,8 @@ describe('event-time dedup', () => {
     };
     const now = 100 * 24 * HOUR;
     const dedup = new Deduplicator({ store: recording, now: () => now });
-    await dedup.offer(describeMatch(rule(), at(now - 72 * HOUR))); // read three days late
-    await dedup.offer(describeMatch(rule(), at(now))); // on time
+    await dedup.offer(toRuleMatch(rule(), at(now - 72 * HOUR))); // read three days late
+    await dedup.offer(toRuleMatch(rule(), at(now))); // on time
     expect(expiries).toEqual([now + 24 * HOUR, now + HOUR + 24 * HOUR]);
   });
 
@@ -65,7 +65,7 @@ describe('event-time dedup', () => {
     const metrics = createMetrics();
     const dedup = new Deduplicator({ store: new MemoryDedupStore(), metrics });
     const r = rule();
-    const first = await dedup.offer(describeMatch(r, at(10 * HOUR + 5)));
+    const first = await dedup.offer(toRuleMatch(r, at(10 * HOUR + 5)));
     expect(first).toMatchObject({
       ruleId: 'R',
       title: 'bucket b',
@@ -73,9 +73,9 @@ describe('event-time dedup', () => {
       windowStart: new Date(10 * HOUR).toISOString(),
     });
     expect(first!.alertId).toBe(alertIdFor('R', 'bucket b', 10 * HOUR));
-    expect(await dedup.offer(describeMatch(r, at(10 * HOUR + 50)))).toBeNull();
-    expect(await dedup.offer(describeMatch(r, at(11 * HOUR + 1)))).not.toBeNull(); // next window
-    expect(await dedup.offer(describeMatch(r, at(10 * HOUR + 9, 'other')))).not.toBeNull(); // other dedup string
+    expect(await dedup.offer(toRuleMatch(r, at(10 * HOUR + 50)))).toBeNull();
+    expect(await dedup.offer(toRuleMatch(r, at(11 * HOUR + 1)))).not.toBeNull(); // next window
+    expect(await dedup.offer(toRuleMatch(r, at(10 * HOUR + 9, 'other')))).not.toBeNull(); // other dedup string
     expect((await metrics.alertsSuppressed.get()).values[0]?.value).toBe(1);
     expect((await metrics.alertsEmitted.get()).values[0]?.value).toBe(3);
   });
@@ -84,8 +84,7 @@ describe('event-time dedup', () => {
     const dedup = new Deduplicator({ store: new MemoryDedupStore() });
     const r = rule({ threshold: 3 });
     const results = [];
-    for (const offset of [1, 2, HOUR + 1, 3, 4])
-      results.push(await dedup.offer(describeMatch(r, at(offset))));
+    for (const offset of [1, 2, HOUR + 1, 3, 4]) results.push(await dedup.offer(toRuleMatch(r, at(offset))));
     expect(results.map((alert) => alert !== null)).toEqual([false, false, false, true, false]);
   });
 
@@ -95,7 +94,7 @@ describe('event-time dedup', () => {
       const dedup = new Deduplicator({ store: new MemoryDedupStore() });
       const ids = [];
       for (const t of order) {
-        const alert = await dedup.offer(describeMatch(rule({ dedupPeriodMinutes: 720 }), at(t)));
+        const alert = await dedup.offer(toRuleMatch(rule({ dedupPeriodMinutes: 720 }), at(t)));
         if (alert) ids.push(alert.alertId);
       }
       return ids.sort();
@@ -108,18 +107,18 @@ describe('event-time dedup', () => {
   it('never emits an alert id twice, even after the store forgot its counter', async () => {
     const dedup = new Deduplicator({ store: new MemoryDedupStore({ maxEntries: 1 }) });
     const r = rule();
-    expect(await dedup.offer(describeMatch(r, at(1, 'a')))).not.toBeNull();
-    expect(await dedup.offer(describeMatch(r, at(1, 'b')))).not.toBeNull(); // evicts a's counter
-    expect(await dedup.offer(describeMatch(r, at(2, 'a')))).toBeNull();
+    expect(await dedup.offer(toRuleMatch(r, at(1, 'a')))).not.toBeNull();
+    expect(await dedup.offer(toRuleMatch(r, at(1, 'b')))).not.toBeNull(); // evicts a's counter
+    expect(await dedup.offer(toRuleMatch(r, at(2, 'a')))).toBeNull();
   });
 
   it('keeps the counters of rule A:B, dedup C and rule A, dedup B:C apart', () => {
     const dedup = new Deduplicator({ store: new MemoryDedupStore() });
     const colon = rule({ id: 'A:B', threshold: 2, helpers: { dedup: () => 'C' } });
     const plain = rule({ id: 'A', threshold: 2, helpers: { dedup: () => 'B:C' } });
-    expect(dedup.offerNow(describeMatch(colon, at(1)))).toBeNull();
+    expect(dedup.offerNow(toRuleMatch(colon, at(1)))).toBeNull();
     // One match of each: neither rule has reached its threshold of 2.
-    expect(dedup.offerNow(describeMatch(plain, at(1)))).toBeNull();
+    expect(dedup.offerNow(toRuleMatch(plain, at(1)))).toBeNull();
     expect(dedupKey('A:B', 'C')).not.toBe(dedupKey('A', 'B:C'));
     expect(dedupKey('A%3AB', 'C')).not.toBe(dedupKey('A:B', 'C'));
     expect(dedupKey('AWS.S3.ServerAccess.Insecure', 'x')).toBe('AWS.S3.ServerAccess.Insecure:x');
@@ -134,10 +133,10 @@ describe('event-time dedup', () => {
         { bucket: 'b', time: new Date(HOUR).toISOString() },
         { logType: 'T', source: { bucket: 'logs', key: 'obj', line: n } },
       );
-    const read = () => [1, 2].map((n) => dedup.offerNow(describeMatch(r, line(n))));
+    const read = () => [1, 2].map((n) => dedup.offerNow(toRuleMatch(r, line(n))));
     expect(read()).toEqual([null, null]);
     expect(read()).toEqual([null, null]); // the object again: still two matches, not four
-    expect(dedup.offerNow(describeMatch(r, line(3)))).not.toBeNull(); // a third line reaches 3
+    expect(dedup.offerNow(toRuleMatch(r, line(3)))).not.toBeNull(); // a third line reaches 3
   });
 
   // A copy of a file, the same lines through stdin, another object holding them, or S3 delivering
@@ -157,13 +156,13 @@ describe('event-time dedup', () => {
       const matches = [1, 2].map((n) => {
         const event = parseS3AccessLine(text(n), { ...source, line: n } as SourceRef);
         if (isParseError(event)) throw new Error(event.message);
-        return dedup.offerNow(describeMatch(r, event));
+        return dedup.offerNow(toRuleMatch(r, event));
       });
       expect(matches).toEqual([null, null]);
     }
     const third = parseS3AccessLine(text(3), { file: 'a.log', line: 3 });
     if (isParseError(third)) throw new Error(third.message);
-    expect(dedup.offerNow(describeMatch(r, third))).not.toBeNull(); // a third request reaches 3
+    expect(dedup.offerNow(toRuleMatch(r, third))).not.toBeNull(); // a third request reaches 3
   });
 
   // `scan a.log ./a.log` reads one file twice under two spellings.
@@ -176,9 +175,9 @@ describe('event-time dedup', () => {
         { logType: 'T', source: { file, line: n } },
       );
     for (const file of ['a.log', './a.log', `${process.cwd()}/x/../a.log`]) {
-      expect([1, 2].map((n) => dedup.offerNow(describeMatch(r, line(file, n))))).toEqual([null, null]);
+      expect([1, 2].map((n) => dedup.offerNow(toRuleMatch(r, line(file, n))))).toEqual([null, null]);
     }
-    expect(dedup.offerNow(describeMatch(r, line('b.log', 1)))).not.toBeNull(); // another file's line
+    expect(dedup.offerNow(toRuleMatch(r, line('b.log', 1)))).not.toBeNull(); // another file's line
   });
 
   describe('thresholds in half-shifted windows too', () => {
@@ -194,12 +193,12 @@ describe('event-time dedup', () => {
     const runs = {
       sync: async (minutes: number[]) => {
         const dedup = new Deduplicator({ store: new MemoryDedupStore() });
-        return minutes.map((m) => dedup.offerNow(describeMatch(r, at10(m))) as Alert | null);
+        return minutes.map((m) => dedup.offerNow(toRuleMatch(r, at10(m))) as Alert | null);
       },
       async: async (minutes: number[]) => {
         const dedup = new Deduplicator({ store: asyncOnly(new MemoryDedupStore()) });
         const alerts: Array<Alert | null> = [];
-        for (const m of minutes) alerts.push(await dedup.offer(describeMatch(r, at10(m))));
+        for (const m of minutes) alerts.push(await dedup.offer(toRuleMatch(r, at10(m))));
         return alerts;
       },
     };
@@ -239,16 +238,14 @@ describe('event-time dedup', () => {
 
   it('uses the processing time for events without a time', async () => {
     const dedup = new Deduplicator({ store: new MemoryDedupStore(), now: () => 5 * HOUR + 1 });
-    const alert = await dedup.offer(
-      describeMatch(rule(), new ObjectEvent({ bucket: 'b' }, { logType: 'T' })),
-    );
+    const alert = await dedup.offer(toRuleMatch(rule(), new ObjectEvent({ bucket: 'b' }, { logType: 'T' })));
     expect(alert?.windowStart).toBe(new Date(5 * HOUR).toISOString());
   });
 
   it('uses defaultDedupString and caps dedup strings at 1000 characters', () => {
-    expect(describeMatch(rule({ helpers: {} }), at(0)).dedupString).toBe('defaultDedupString:R');
+    expect(toRuleMatch(rule({ helpers: {} }), at(0)).dedupString).toBe('defaultDedupString:R');
     const long = rule({ helpers: { dedup: () => 'x'.repeat(5000) } });
-    expect(describeMatch(long, at(0)).dedupString).toHaveLength(1000);
+    expect(toRuleMatch(long, at(0)).dedupString).toHaveLength(1000);
   });
 });
 
@@ -276,7 +273,7 @@ describe('dedup against a shared store (the promise path)', () => {
     const { store, calls } = recordingStore();
     const dedup = new Deduplicator({ store });
     const decisions = await Promise.all(
-      Array.from({ length: 50 }, () => dedup.offer(describeMatch(rule(), at(10 * HOUR)))),
+      Array.from({ length: 50 }, () => dedup.offer(toRuleMatch(rule(), at(10 * HOUR)))),
     );
     expect(decisions.filter((alert) => alert !== null)).toHaveLength(1);
     expect(calls).toEqual([`start ${10 * HOUR}`, `end ${10 * HOUR}`]); // one write for the burst
@@ -284,7 +281,7 @@ describe('dedup against a shared store (the promise path)', () => {
     const r = rule({ id: 'T', threshold: 5 });
     calls.length = 0;
     const thresholdDecisions = await Promise.all(
-      Array.from({ length: 40 }, () => dedup.offer(describeMatch(r, at(10 * HOUR)))),
+      Array.from({ length: 40 }, () => dedup.offer(toRuleMatch(r, at(10 * HOUR)))),
     );
     expect(thresholdDecisions.findIndex((alert) => alert !== null)).toBe(4);
     expect(calls.filter((call) => call === `start ${10 * HOUR}`)).toHaveLength(5);
@@ -312,12 +309,12 @@ describe('dedup against a shared store (the promise path)', () => {
       close: async () => undefined,
     };
     const dedup = new Deduplicator({ store });
-    const opened = Array.from({ length: 20 }, () => dedup.offerNow(describeMatch(rule(), at(10 * HOUR))));
+    const opened = Array.from({ length: 20 }, () => dedup.offerNow(toRuleMatch(rule(), at(10 * HOUR))));
     expect(opened.filter((alert) => alert !== null)).toHaveLength(1);
     expect(windows).toEqual([10 * HOUR]);
     const r = rule({ id: 'T', threshold: 3 });
     windows.length = 0;
-    const decisions = Array.from({ length: 20 }, () => dedup.offerNow(describeMatch(r, at(10 * HOUR))));
+    const decisions = Array.from({ length: 20 }, () => dedup.offerNow(toRuleMatch(r, at(10 * HOUR))));
     expect(decisions.findIndex((alert) => alert !== null)).toBe(2);
     // Regular and shifted window below the threshold; from the third match on the regular window
     // only (its count is what tells a Threshold rule's alert is open), never the shifted one.
@@ -330,7 +327,7 @@ describe('dedup against a shared store (the promise path)', () => {
     const { store, calls } = recordingStore();
     const dedup = new Deduplicator({ store });
     const r = rule({ threshold: 3, dedupPeriodMinutes: 60 });
-    await dedup.offer(describeMatch(r, at(10 * HOUR + 40 * 60_000)));
+    await dedup.offer(toRuleMatch(r, at(10 * HOUR + 40 * 60_000)));
     expect(calls).toEqual([
       `start ${10 * HOUR}`,
       `end ${10 * HOUR}`,
@@ -350,7 +347,7 @@ describe('dedup against a shared store whose count skipped the threshold', () =>
       close: async () => undefined,
     };
     const dedup = new Deduplicator({ store });
-    const { describeMatch } = await import('../../src/detect/match.js');
+    const { toRuleMatch } = await import('../../src/detect/match.js');
     const { loadRules } = await import('../../src/detect/loader.js');
     const { ObjectEvent } = await import('../../src/detect/object-event.js');
     const { rules } = await loadRules();
@@ -360,8 +357,8 @@ describe('dedup against a shared store whose count skipped the threshold', () =>
       bucket: 'b',
       time: '2026-11-27 10:00:00.000000000',
     });
-    const first = await dedup.offer(describeMatch(insecure, event));
-    const second = await dedup.offer(describeMatch(insecure, event));
+    const first = await dedup.offer(toRuleMatch(insecure, event));
+    const second = await dedup.offer(toRuleMatch(insecure, event));
     expect(first).toMatchObject({ ruleId: 'AWS.S3.ServerAccess.Insecure' });
     expect(second).toBeNull();
   });

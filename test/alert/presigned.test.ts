@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildAlert } from '../../src/alert/build-alert.js';
-import { describeMatch } from '../../src/detect/match.js';
+import { toRuleMatch } from '../../src/detect/match.js';
 import { isParseError, parseS3AccessLine, type S3AccessEvent } from '../../src/logs/s3-access/index.js';
 import { testRule } from '../helpers/rules.js';
 import { line } from '../logs/s3-access/lines.js';
@@ -14,7 +14,7 @@ describe('alerts of presigned requests', () => {
     const event = parseS3AccessLine(line({ requestUri: `"${PRESIGNED}"` })) as S3AccessEvent;
     expect(isParseError(event)).toBe(false);
     const rule = testRule({ logTypes: ['AWS.S3ServerAccess'], summaryAttributes: ['requestURI'] });
-    const alert = buildAlert(describeMatch(rule, event), { alertId: 'a', windowStartMs: 0 });
+    const alert = buildAlert(toRuleMatch(rule, event), { alertId: 'a', windowStartMs: 0 });
     for (const uri of [alert.event.requesturi, alert.summary.requestURI] as string[]) {
       expect(uri).toContain('X-Amz-Signature=[redacted] HTTP/1.1');
       expect(uri).toContain('X-Amz-Security-Token=[redacted]&');
@@ -41,7 +41,7 @@ describe('alerts of presigned requests', () => {
       },
       kind: 'code',
     });
-    const match = describeMatch(rule, event);
+    const match = toRuleMatch(rule, event);
     expect(match.dedupString).toContain('0123456789abcdef'); // dedup decides on the raw value
     const alert = buildAlert(match, { alertId: 'stable-id', windowStartMs: 0 });
     expect(alert.alertId).toBe('stable-id');
@@ -70,7 +70,7 @@ describe('alerts of presigned requests', () => {
       },
       kind: 'code',
     });
-    const alert = buildAlert(describeMatch(rule, event), { alertId: 'a', windowStartMs: 0 });
+    const alert = buildAlert(toRuleMatch(rule, event), { alertId: 'a', windowStartMs: 0 });
     const written = JSON.stringify(alert);
     expect(written).not.toMatch(/0123456789abcdef|SessionToken|ENCODEDSECRET/);
     expect(alert.event.referrer).toContain('X-Amz-Signature%3D[redacted]%26x%3D1');
@@ -95,7 +95,7 @@ describe('alerts of presigned requests', () => {
       },
       kind: 'code',
     });
-    const alert = buildAlert(describeMatch(rule, event), { alertId: 'a', windowStartMs: 0 });
+    const alert = buildAlert(toRuleMatch(rule, event), { alertId: 'a', windowStartMs: 0 });
     expect(JSON.stringify(alert)).not.toMatch(/0123456789abcdef|SessionToken/);
     const context = alert.context as { params: Record<string, string>; pieces: string[] };
     expect(context.params['X-Amz-Signature']).toBe('[redacted]');

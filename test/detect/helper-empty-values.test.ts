@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildAlert } from '../../src/alert/build-alert.js';
-import { describeMatch } from '../../src/detect/match.js';
+import { toRuleMatch } from '../../src/detect/match.js';
 import { ObjectEvent } from '../../src/detect/object-event.js';
 import { RuleErrorLog } from '../../src/detect/rule-errors.js';
 import { createMetrics } from '../../src/observe/metrics.js';
@@ -23,7 +23,7 @@ describe('helpers that return nothing', () => {
     async (_name, nothing) => {
       const metrics = createMetrics({ defaultMetrics: false });
       const rule = testRule({ kind: 'code', helpers: { title: () => nothing } });
-      const match = describeMatch(rule, event, new RuleErrorLog(metrics));
+      const match = toRuleMatch(rule, event, new RuleErrorLog(metrics));
       expect(match.title).toBe('Rule R');
       expect(match.dedupString).toBe('defaultDedupString:R');
       expect(await ruleErrors(metrics)).toBe(0);
@@ -32,7 +32,7 @@ describe('helpers that return nothing', () => {
 
   it('a title() returning null falls back to the rule id when there is no display name', () => {
     const rule = testRule({ kind: 'code', displayName: '', helpers: { title: () => null } });
-    expect(describeMatch(rule, event).title).toBe('R');
+    expect(toRuleMatch(rule, event).title).toBe('R');
   });
 
   it.each([
@@ -44,7 +44,7 @@ describe('helpers that return nothing', () => {
       kind: 'code',
       helpers: { title: () => 'Public bucket b', dedup: () => nothing },
     });
-    const match = describeMatch(rule, event, new RuleErrorLog(metrics));
+    const match = toRuleMatch(rule, event, new RuleErrorLog(metrics));
     expect(match.dedupString).toBe('Public bucket b');
     expect(await ruleErrors(metrics)).toBe(0);
   });
@@ -53,7 +53,7 @@ describe('helpers that return nothing', () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const errors = new RuleErrorLog(metrics);
     const rule = testRule({ kind: 'code', helpers: { severity: () => null } });
-    const alert = buildAlert(describeMatch(rule, event, errors), { alertId: 'a', windowStartMs: 0 }, errors);
+    const alert = buildAlert(toRuleMatch(rule, event, errors), { alertId: 'a', windowStartMs: 0 }, errors);
     expect(alert.severity).toBe('LOW');
     expect(await ruleErrors(metrics)).toBe(0);
   });

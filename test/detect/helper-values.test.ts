@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildAlert } from '../../src/alert/build-alert.js';
-import { describeMatch, MAX_TITLE_LENGTH } from '../../src/detect/match.js';
+import { toRuleMatch, MAX_TITLE_LENGTH } from '../../src/detect/match.js';
 import { ObjectEvent } from '../../src/detect/object-event.js';
 import { RuleErrorLog } from '../../src/detect/rule-errors.js';
 import { createMetrics } from '../../src/observe/metrics.js';
@@ -24,7 +24,7 @@ describe('helper values that cannot be written out', () => {
       kind: 'code',
       helpers: { title: () => circular, dedup: () => ({ big: 10n }) },
     });
-    const match = describeMatch(rule, event, errors);
+    const match = toRuleMatch(rule, event, errors);
     expect(match.title).toBe('Rule R');
     expect(match.dedupString).toBe('defaultDedupString:R');
     expect(await ruleErrors(metrics)).toBe(2);
@@ -41,7 +41,7 @@ describe('helper values that cannot be written out', () => {
         },
       },
     });
-    expect(describeMatch(rule, event, errors).title).toBe('Rule R');
+    expect(toRuleMatch(rule, event, errors).title).toBe('Rule R');
     expect(await ruleErrors(metrics)).toBe(1);
   });
 
@@ -49,7 +49,7 @@ describe('helper values that cannot be written out', () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const errors = new RuleErrorLog(metrics);
     const rule = testRule({ helpers: { alertContext: () => circular, severity: () => 10n } });
-    const alert = buildAlert(describeMatch(rule, event, errors), { alertId: 'a', windowStartMs: 0 }, errors);
+    const alert = buildAlert(toRuleMatch(rule, event, errors), { alertId: 'a', windowStartMs: 0 }, errors);
     expect(() => JSON.stringify(alert)).not.toThrow();
     expect(alert.severity).toBe('LOW'); // the rule's own
     expect(alert.context.self).toBeUndefined();
@@ -58,6 +58,6 @@ describe('helper values that cannot be written out', () => {
 
   it('cut a title to 1000 characters', () => {
     const rule = testRule({ kind: 'code', helpers: { title: () => 't'.repeat(50_000) } });
-    expect(describeMatch(rule, event).title).toHaveLength(MAX_TITLE_LENGTH);
+    expect(toRuleMatch(rule, event).title).toHaveLength(MAX_TITLE_LENGTH);
   });
 });

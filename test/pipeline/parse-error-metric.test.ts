@@ -32,7 +32,7 @@ describe('s3_sentinel_parse_errors_total', () => {
 
     await forEachLine(
       Readable.from([Buffer.from(`${text}\n`)]),
-      pipeline.sinkFor((line) => ({ file: 'access.log', line })),
+      pipeline.lineHandlerFor((line) => ({ file: 'access.log', line })),
       { maxLineBytes: 1_000 },
     );
 

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alert/alert.js';
 import { loadRules } from '../../src/detect/loader.js';
-import { describeMatch } from '../../src/detect/match.js';
+import { toRuleMatch } from '../../src/detect/match.js';
 import { ObjectEvent } from '../../src/detect/object-event.js';
 import { ruleMatches } from '../../src/detect/rule.js';
 import {
@@ -67,8 +67,8 @@ function accessLine(ms: number, bucket: string, requester: string, key: string):
 
 describe('S3Sentinel.S3.MassDeletion groups by principal', () => {
   it('gives two session names of one role the same dedup string, and a title naming the role', () => {
-    const a = describeMatch(massDeletion, deletion('backups', `${ROLE}/session-a`));
-    const b = describeMatch(massDeletion, deletion('backups', `${ROLE}/session-b`));
+    const a = toRuleMatch(massDeletion, deletion('backups', `${ROLE}/session-a`));
+    const b = toRuleMatch(massDeletion, deletion('backups', `${ROLE}/session-b`));
     expect(a.dedupString).toBe(`backups:${ROLE}`);
     expect(b.dedupString).toBe(a.dedupString);
     expect(a.title).toBe(`Mass deletion in S3 Bucket [backups] by ${ROLE}`);
@@ -83,7 +83,7 @@ describe('S3Sentinel.S3.MassDeletion groups by principal', () => {
       deletion('backups', 'arn:aws:iam::123456789012:user/alice'),
       deletion('backups', 'arn:aws:iam::123456789012:user/bob'),
       deletion('backups', null),
-    ].map((event) => describeMatch(massDeletion, event).dedupString);
+    ].map((event) => toRuleMatch(massDeletion, event).dedupString);
     expect(new Set(strings).size).toBe(strings.length);
     expect(strings.slice(4)).toEqual([
       'backups:arn:aws:iam::123456789012:user/alice',
@@ -163,7 +163,7 @@ describe('S3Sentinel.S3.PublicObjectACL decoding', () => {
   });
 
   it('quotes the decoded parameter in the alert context', () => {
-    const match = describeMatch(publicAcl, put('PUT /k?x-amz-acl=%70ublic%2Dread HTTP/1.1'));
+    const match = toRuleMatch(publicAcl, put('PUT /k?x-amz-acl=%70ublic%2Dread HTTP/1.1'));
     expect(publicAcl.helpers.alertContext?.(match.event)).toEqual({ publicAcl: 'x-amz-acl=public-read' });
   });
 });

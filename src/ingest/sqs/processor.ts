@@ -61,7 +61,7 @@ export async function processMessage(entry: InFlightMessage, deps: ProcessorDeps
   const overCap = options.maxReceiveCount !== undefined && message.receiveCount > options.maxReceiveCount;
   if (overCap && (outcome === 'awaiting-delivery' || entry.signal.aborted)) {
     log.warn(
-      { maxReceiveCount: options.maxReceiveCount, objects: describe(parsed.refs) },
+      { maxReceiveCount: options.maxReceiveCount, objects: objectUrls(parsed.refs) },
       entry.signal.aborted
         ? 'message exceeded maxReceiveCount but was cut short while alerts may be in delivery; kept'
         : 'message exceeded maxReceiveCount but waits for a destination or the dedup store; kept',
@@ -69,7 +69,7 @@ export async function processMessage(entry: InFlightMessage, deps: ProcessorDeps
   } else if (overCap && outcome !== 'done') {
     metrics.messagesPoison.inc({ reason: 'receive-count-exceeded' });
     log.error(
-      { maxReceiveCount: options.maxReceiveCount, objects: describe(unfinished) },
+      { maxReceiveCount: options.maxReceiveCount, objects: objectUrls(unfinished) },
       'message exceeded maxReceiveCount and its objects still cannot be processed; deleting it',
     );
     await acker.delete(message);
@@ -109,7 +109,7 @@ async function runHandler(
     }
     return { outcome: result, unfinished };
   } catch (err) {
-    log.error({ err, objects: describe(refs) }, 'handler failed; the message will be delivered again');
+    log.error({ err, objects: objectUrls(refs) }, 'handler failed; the message will be delivered again');
     return { outcome: 'handler-error', unfinished: refs };
   } finally {
     untrack();
@@ -123,6 +123,6 @@ function newest(refs: ObjectRef[]): number | undefined {
   return max;
 }
 
-function describe(refs: ObjectRef[]): string[] {
+function objectUrls(refs: ObjectRef[]): string[] {
   return refs.slice(0, 10).map((r) => `s3://${r.bucket}/${r.key}`);
 }
