@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import { DEFAULT_DEDUP_MAX_ENTRIES } from '../alert/memory-dedup-store.js';
+import {
+  SQS_DEFAULTS,
+  SQS_HEARTBEAT_FRACTION,
+  SQS_LIMITS,
+  SQS_MAX_RECEIVE_COUNT_LIMIT,
+  SQS_POISON_POLICIES,
+} from '../ingest/sqs/options.js';
 import { boolField, httpUrlField, intField } from './fields.js';
 
 /*
@@ -8,20 +16,37 @@ import { boolField, httpUrlField, intField } from './fields.js';
  */
 
 // ── sqs ──────────────────────────────────────────────────────────────────────────────────────
+// Defaults and SQS's own limits come from the consumer (src/ingest/sqs/options.ts); the config is
+// stricter where a deployment should be (a heartbeat needs 2 s; 64 messages at once per replica
+// is more than one core can use).
 /** SQS long polling waits at most 20 s. */
-export const SQS_WAIT_TIME_SECONDS = { default: 20, min: 0, max: 20 } as const;
+export const SQS_WAIT_TIME_SECONDS = {
+  default: SQS_DEFAULTS.waitTimeSeconds,
+  min: 0,
+  max: SQS_LIMITS.maxWaitTimeSeconds,
+} as const;
 /** ReceiveMessage returns at most 10 messages. */
-export const SQS_MAX_MESSAGES = { default: 10, min: 1, max: 10 } as const;
+export const SQS_MAX_MESSAGES = {
+  default: SQS_DEFAULTS.maxMessages,
+  min: 1,
+  max: SQS_LIMITS.maxMessagesPerReceive,
+} as const;
 /** SQS allows 0..12 h; below 2 s there is no room for a heartbeat. */
-export const SQS_VISIBILITY_TIMEOUT_SECONDS = { default: 300, min: 2, max: 43_200 } as const;
-/** When unset, the heartbeat runs at a third of the visibility timeout. */
-export const SQS_HEARTBEAT_FRACTION = 1 / 3;
-export const SQS_CONCURRENCY = { default: 8, min: 1, max: 64 } as const;
-export const SQS_MAX_RECEIVE_COUNT = { min: 1, max: 1000 } as const;
+export const SQS_VISIBILITY_TIMEOUT_SECONDS = {
+  default: SQS_DEFAULTS.visibilityTimeoutSeconds,
+  min: 2,
+  max: SQS_LIMITS.maxVisibilityTimeoutSeconds,
+} as const;
+export { SQS_HEARTBEAT_FRACTION, SQS_POISON_POLICIES };
+export const SQS_CONCURRENCY = { default: SQS_DEFAULTS.concurrency, min: 1, max: 64 } as const;
+export const SQS_MAX_RECEIVE_COUNT = { min: 1, max: SQS_MAX_RECEIVE_COUNT_LIMIT } as const;
 /** A message is given up (handler aborted, message comes back) this long after it was received. */
-export const SQS_MAX_IN_FLIGHT_SECONDS = { default: 3600, min: 1, max: 43_200 } as const;
-export const SQS_POISON_POLICIES = ['delete', 'dead-letter'] as const;
-export const SQS_RETRY_VISIBILITY_SECONDS = { min: 0, max: 43_200 } as const;
+export const SQS_MAX_IN_FLIGHT_SECONDS = {
+  default: SQS_DEFAULTS.maxInFlightSeconds,
+  min: 1,
+  max: SQS_LIMITS.maxVisibilityTimeoutSeconds,
+} as const;
+export const SQS_RETRY_VISIBILITY_SECONDS = { min: 0, max: SQS_LIMITS.maxVisibilityTimeoutSeconds } as const;
 
 export const SqsSchema = z
   .strictObject({
@@ -100,7 +125,7 @@ export const RulesSchema = z.strictObject({
 
 // ── dedup ────────────────────────────────────────────────────────────────────────────────────
 export const DEDUP_STORES = ['memory', 'dynamodb'] as const;
-export const DEDUP_MAX_ENTRIES = { default: 100_000, min: 1, max: 10_000_000 } as const;
+export const DEDUP_MAX_ENTRIES = { default: DEFAULT_DEDUP_MAX_ENTRIES, min: 1, max: 10_000_000 } as const;
 /** DynamoDB table names: 3..255 of `[a-zA-Z0-9_.-]`. */
 const DYNAMODB_TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 

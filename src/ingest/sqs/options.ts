@@ -25,8 +25,17 @@ export const SQS_DEFAULTS = {
   abortGraceMs: 1_000,
 } as const;
 
+/**
+ * When unset, the heartbeat runs at a third of the visibility timeout: two extensions can fail
+ * (a throttled or slow ChangeMessageVisibility) before the message reappears.
+ */
+export const SQS_HEARTBEAT_FRACTION = 1 / 3;
+/** A receive-count cap above this would never be reached before a redrive policy's. */
+export const SQS_MAX_RECEIVE_COUNT_LIMIT = 1_000;
+
 /** What to do with a message that is not a notification we understand. */
-export type PoisonPolicy = 'delete' | 'dead-letter';
+export const SQS_POISON_POLICIES = ['delete', 'dead-letter'] as const;
+export type PoisonPolicy = (typeof SQS_POISON_POLICIES)[number];
 
 export interface SqsConsumerOptions {
   client: SQSClient;
@@ -47,7 +56,7 @@ export interface SqsConsumerOptions {
    * and the message comes back later. Bounds the damage of a handler that hangs.
    */
   maxInFlightSeconds?: number;
-  /** Seconds between visibility extensions; defaults to half the visibility timeout. */
+  /** Seconds between visibility extensions; defaults to a third of the visibility timeout. */
   visibilityHeartbeatSeconds?: number;
   /**
    * Delete (as poison) a message received more than this many times whose objects still cannot be
@@ -95,7 +104,7 @@ export function resolveSqsConsumerOptions(options: SqsConsumerOptions): Resolved
     visibilityTimeoutSeconds: visibility,
     concurrency: options.concurrency ?? SQS_DEFAULTS.concurrency,
     maxInFlightSeconds: options.maxInFlightSeconds ?? SQS_DEFAULTS.maxInFlightSeconds,
-    visibilityHeartbeatSeconds: options.visibilityHeartbeatSeconds ?? visibility / 2,
+    visibilityHeartbeatSeconds: options.visibilityHeartbeatSeconds ?? visibility * SQS_HEARTBEAT_FRACTION,
     poisonMessages: options.poisonMessages ?? SQS_DEFAULTS.poisonMessages,
     filter: options.filter ?? {},
     deleteBatchDelayMs: options.deleteBatchDelayMs ?? SQS_DEFAULTS.deleteBatchDelayMs,
@@ -114,12 +123,14 @@ export function resolveSqsConsumerOptions(options: SqsConsumerOptions): Resolved
     resolved.visibilityHeartbeatSeconds > 0 && resolved.visibilityHeartbeatSeconds < visibility,
     `visibilityHeartbeatSeconds (${resolved.visibilityHeartbeatSeconds}) must be above 0 and below visibilityTimeoutSeconds (${visibility})`,
   );
-  if (resolved.maxReceiveCount !== undefined) checkInt(resolved.maxReceiveCount, 'maxReceiveCount', 1, 1_000);
+  if (resolved.maxReceiveCount !== undefined) {
+    checkInt(resolved.maxReceiveCount, 'maxReceiveCount', 1, SQS_MAX_RECEIVE_COUNT_LIMIT);
+  }
   if (resolved.retryVisibilitySeconds !== undefined) {
     checkInt(resolved.retryVisibilitySeconds, 'retryVisibilitySeconds', 0, maxVisibilityTimeoutSeconds);
   }
   check(
-    resolved.poisonMessages === 'delete' || resolved.poisonMessages === 'dead-letter',
+    (SQS_POISON_POLICIES as readonly string[]).includes(resolved.poisonMessages),
     `poisonMessages must be 'delete' or 'dead-letter', got ${String(resolved.poisonMessages)}`,
   );
   return Object.freeze(resolved);
