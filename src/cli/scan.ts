@@ -3,6 +3,7 @@ import { validateConfig, type Config } from '../config/index.js';
 import { loadConfigReporting } from './load-config.js';
 import { ScanSourceError, type ScanCounts } from '../pipeline/scan.js';
 import { LocalInputError } from '../ingest/local-files.js';
+import { ScanListingError } from '../ingest/scan-inputs.js';
 import type { SourceRef } from '../logs/event.js';
 import { createLogger } from '../observe/logger.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
@@ -39,9 +40,10 @@ interface ScanCliOptions extends RuleSourceOptions {
 
 /**
  * `s3-sentinel scan [--rules DIR]… [--config FILE] PATH…`: alerts to the config's sinks, or as JSON
- * lines on stdout. Exit 0; 1 when a delivery failed, an input could not be read or a rule did not
- * load (the others still ran); 2 for a bad config, a rules path that cannot be read or a path that
- * does not exist (or an S3 prefix that cannot be listed).
+ * lines on stdout. Exit 0; 1 when a delivery failed, an input could not be read (an S3 listing that
+ * broke off part-way included) or a rule did not load (the others still ran); 2 for a bad config, a
+ * rules path that cannot be read or a path that does not exist (or an S3 prefix that cannot be
+ * listed at all), found before anything is read.
  */
 export function registerScan(program: Command): void {
   addRulesOption(program.command('scan'))
@@ -109,6 +111,11 @@ export function registerScan(program: Command): void {
           onTooLong: (source, bytes) =>
             reportLine(`${where(source)}:${source.line}: line of ${bytes} bytes is too long, skipped`),
           onInputError: (name, error) => {
+            // The rest of a prefix that could not be listed: its message says what was scanned.
+            if (error instanceof ScanListingError) {
+              process.stderr.write(`s3-sentinel scan: ${error.message}\n`);
+              return;
+            }
             // S3 errors name the object themselves; others (a corrupt gzip stream) need it added.
             const text = error.message.includes(name) ? error.message : `${name}: ${error.message}`;
             process.stderr.write(`${text}; skipped\n`);

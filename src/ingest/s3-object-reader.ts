@@ -15,8 +15,9 @@ import type { ObjectRef } from './notifications.js';
 /**
  * - `gone`: the object no longer exists (NoSuchKey/NoSuchBucket); retrying cannot help — log it
  *   and remove the message.
- * - `denied`: missing permission (AccessDenied, KMS); retrying soon will not help — surface it
- *   and let the message come back later.
+ * - `denied`: missing permission (AccessDenied, KMS) or credentials S3 refuses (InvalidAccessKeyId,
+ *   SignatureDoesNotMatch, ExpiredToken); retrying soon will not help — surface it and let the
+ *   message come back later.
  * - `throttled`: SlowDown, 503, 500, timeouts and network errors — retried with backoff.
  * - `too-large`: bigger than `maxObjectBytes`.
  * - `failed`: anything else.
@@ -50,6 +51,11 @@ const DENIED = new Set([
   'InvalidObjectState',
   'KMS.AccessDeniedException',
   'AccessDeniedException',
+  // The credentials, not the permissions: the code says which, so that nobody looks in IAM for it.
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
 ]);
 const THROTTLED = new Set([
   'SlowDown',
@@ -69,11 +75,19 @@ const THROTTLED = new Set([
 ]);
 
 const DEFAULT_READ_IDLE_TIMEOUT_MS = 60_000;
-const DEFAULT_RESPONSE_TIMEOUT_MS = 60_000;
+export const DEFAULT_RESPONSE_TIMEOUT_MS = 60_000;
 
 const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 
-/** Maps any error from GetObject (or from reading its body) to a kind and a bounded code. */
+/** Names the SDK gives an error whose response carried no code. */
+const NO_CODE = new Set(['Unknown', 'UnknownError', 'Error']);
+
+/** `name` when it looks like an AWS error code (bounded, for metrics and messages), else undefined. */
+function wellFormedCode(name: string): string | undefined {
+  return /^[A-Za-z.]{1,40}$/.test(name) && !NO_CODE.has(name) ? name : undefined;
+}
+
+/** Maps any error from an S3 call (or from reading a body) to a kind and a bounded code. */
 export function classifyS3Error(err: unknown): { kind: S3ReadErrorKind; errorCode: string } {
   const e = err as { name?: string; Code?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   const name = e?.Code ?? e?.name ?? 'Unknown';
@@ -81,15 +95,78 @@ export function classifyS3Error(err: unknown): { kind: S3ReadErrorKind; errorCod
   const nodeCode = typeof e?.code === 'string' ? e.code : undefined;
   if (GONE.has(name) || status === 404)
     return { kind: 'gone', errorCode: GONE.has(name) ? name : 'NotFound' };
+  // Any 403 keeps its own code (InvalidAccessKeyId is not a missing permission); one without a
+  // code is AccessDenied.
   if (DENIED.has(name) || status === 403)
-    return { kind: 'denied', errorCode: DENIED.has(name) ? name : 'AccessDenied' };
+    return { kind: 'denied', errorCode: wellFormedCode(name) ?? 'AccessDenied' };
   if (nodeCode && THROTTLED.has(nodeCode)) return { kind: 'throttled', errorCode: nodeCode };
   // 502 and 504 come from S3's front ends, VPC endpoints and proxies: as passing as a 503.
   if (THROTTLED.has(name) || (status !== undefined && TRANSIENT_STATUSES.has(status))) {
     return { kind: 'throttled', errorCode: THROTTLED.has(name) ? name : `HTTP${status}` };
   }
-  return { kind: 'failed', errorCode: /^[A-Za-z.]{1,40}$/.test(name) ? name : 'Unknown' };
+  return { kind: 'failed', errorCode: wellFormedCode(name) ?? 'Unknown' };
 }
+
+/**
+ * How an S3 request that failed with throttling or a network error (kind `throttled`) is retried:
+ * GetObject's policy, also used for the ListObjectsV2 pages of `scan s3://…`.
+ */
+export interface S3RetryPolicy {
+  /** Attempts in all, the first one included. */
+  maxAttempts: number;
+  /** The wait after failed attempt `attempt` (1-based), before the next one. */
+  backoffMs(attempt: number): number;
+  /** Told of each failure that will be retried, before the wait. */
+  onRetry?(info: { errorCode: string; attempt: number; retryInMs: number }): void;
+  /** How long one attempt waits for a response before it fails as a timeout (and is retried). */
+  responseTimeoutMs?: number;
+}
+
+export const DEFAULT_S3_MAX_ATTEMPTS = 4;
+const DEFAULT_BACKOFF_BASE_MS = 200;
+const DEFAULT_BACKOFF_MAX_MS = 5_000;
+
+/**
+ * Runs `send` with a time limit on its response (for GetObject, on the headers; the body has its
+ * own idle timer, watchIdle): the S3 client only times the connection, so an endpoint that accepts
+ * it and never answers (a stuck proxy or VPC endpoint) would hold the request for ever. A request
+ * past the limit fails with ETIMEDOUT, which classifyS3Error treats as throttled (retried).
+ */
+export async function withResponseTimeout<T>(
+  operation: string,
+  limitMs: number,
+  signal: AbortSignal | undefined,
+  send: (abortSignal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), limitMs);
+  try {
+    return await send(signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal);
+  } catch (err) {
+    if (!timeout.signal.aborted || signal?.aborted) throw err;
+    throw Object.assign(new Error(`no response to ${operation} for ${limitMs} ms`), {
+      code: 'ETIMEDOUT',
+      cause: err,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Exponential backoff with full jitter: random in [0, min(maxMs, baseMs × 2^(attempt−1))]. */
+export function jitteredBackoffMs(
+  attempt: number,
+  baseMs = DEFAULT_BACKOFF_BASE_MS,
+  maxMs = DEFAULT_BACKOFF_MAX_MS,
+): number {
+  return Math.round(Math.random() * Math.min(maxMs, baseMs * 2 ** (attempt - 1)));
+}
+
+/** The policy of a reader with default options, for callers that have no reader's at hand. */
+export const DEFAULT_S3_RETRY: S3RetryPolicy = {
+  maxAttempts: DEFAULT_S3_MAX_ATTEMPTS,
+  backoffMs: (attempt) => jitteredBackoffMs(attempt),
+};
 
 export interface S3ObjectReaderOptions {
   metrics: Metrics;
@@ -213,7 +290,7 @@ export class S3ObjectReader {
     let current = first.body;
     let received = 0;
     let resumes = 0;
-    const maxResumes = (this.options.maxAttempts ?? 4) - 1;
+    const maxResumes = (this.options.maxAttempts ?? DEFAULT_S3_MAX_ATTEMPTS) - 1;
     const attach = (body: Readable) => {
       current = body;
       const stopWatching = this.watchIdle(body);
@@ -289,7 +366,7 @@ export class S3ObjectReader {
   }
 
   private async openWithRetries(ref: ObjectRef, signal?: AbortSignal, part?: RangedPart): Promise<RawBody> {
-    const maxAttempts = this.options.maxAttempts ?? 4;
+    const maxAttempts = this.options.maxAttempts ?? DEFAULT_S3_MAX_ATTEMPTS;
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.openOnce(ref, signal, part);
@@ -304,6 +381,26 @@ export class S3ObjectReader {
         await sleep(delayMs, signal);
       }
     }
+  }
+
+  /**
+   * This reader's retry policy (attempts, backoff) for another S3 call of the same work — the
+   * listing of `scan s3://…` —, each retry counted in `s3_sentinel_s3_errors_total{code}` and logged
+   * as `<operation> failed; retrying` with `context`.
+   */
+  retryPolicy(operation: string, context: Record<string, unknown> = {}): S3RetryPolicy {
+    return {
+      maxAttempts: this.options.maxAttempts ?? DEFAULT_S3_MAX_ATTEMPTS,
+      backoffMs: (attempt) => this.backoff(attempt),
+      responseTimeoutMs: this.options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS,
+      onRetry: ({ errorCode, attempt, retryInMs }) => {
+        this.options.metrics.s3Errors.inc({ code: errorCode });
+        this.options.logger.warn(
+          { ...context, errorCode, attempt, retryInMs },
+          `${operation} failed; retrying`,
+        );
+      },
+    };
   }
 
   /** Releases every client's sockets. */
@@ -359,30 +456,13 @@ export class S3ObjectReader {
     return { body, contentLength, etag: response.ETag };
   }
 
-  /**
-   * Runs `send` with a time limit on the response headers (`responseTimeoutMs`): the S3 client only
-   * times the connection, so an endpoint that accepts it and never answers (a stuck proxy or VPC
-   * endpoint) would hold the object, and its concurrency slot, until `maxInFlightSeconds`. The
-   * limit ends with the headers; the body has its own idle timer (watchIdle).
-   */
-  private async withResponseTimeout<T>(
+  /** `withResponseTimeout` with this reader's limit: the limit ends with the response headers. */
+  private withResponseTimeout<T>(
     signal: AbortSignal | undefined,
     send: (abortSignal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const limitMs = this.options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), limitMs);
-    try {
-      return await send(signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal);
-    } catch (err) {
-      if (!timeout.signal.aborted || signal?.aborted) throw err;
-      throw Object.assign(new Error(`no response to GetObject for ${limitMs} ms`), {
-        code: 'ETIMEDOUT',
-        cause: err,
-      });
-    } finally {
-      clearTimeout(timer);
-    }
+    return withResponseTimeout('GetObject', limitMs, signal, send);
   }
 
   /** Re-raises body errors as S3ReadError and enforces `maxObjectBytes` on the bytes that arrive. */
@@ -411,13 +491,12 @@ export class S3ObjectReader {
   }
 
   private backoff(attempt: number): number {
-    const base = this.options.backoffBaseMs ?? 200;
-    const cap = this.options.backoffMaxMs ?? 5_000;
-    return Math.round(Math.random() * Math.min(cap, base * 2 ** (attempt - 1)));
+    return jitteredBackoffMs(attempt, this.options.backoffBaseMs, this.options.backoffMaxMs);
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {

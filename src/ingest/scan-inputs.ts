@@ -25,12 +25,41 @@ export interface ScanInput {
   open(): Promise<ByteSource>;
 }
 
-/** A path the scan cannot start or continue from: a bad `s3://` URL, or a prefix that cannot be listed. */
+/** A path the scan cannot start from: a bad `s3://` URL, or a prefix that cannot be listed. */
 export class ScanSourceError extends Error {
   readonly code = 'ERR_SCAN_SOURCE';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ScanSourceError';
+  }
+}
+
+/**
+ * The listing of a prefix failed after the scan had started (its first key was listed when every
+ * path was checked), and retries did not cure it: the objects listed before it are scanned, the
+ * rest of the prefix is not. Raised by the `open()` of an input named after the prefix, which comes
+ * after those objects, so the scan reports it as an unreadable input and goes on.
+ */
+export class ScanListingError extends Error {
+  readonly code = 'ERR_SCAN_LISTING';
+  constructor(
+    /** `s3://bucket/prefix`, as given. */
+    readonly url: string,
+    readonly bucket: string,
+    /** The last key listed (and scanned) before the failure; undefined when none was. */
+    readonly lastKey: string | undefined,
+    /** The AWS (or Node) error code, bounded. */
+    readonly errorCode: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      lastKey === undefined
+        ? `${url}: cannot list objects (${errorCode}); nothing under it was scanned`
+        : `${url}: cannot list objects after s3://${bucket}/${lastKey} (${errorCode}); the objects up to ` +
+            'it were scanned, the ones after it were not',
+      options,
+    );
+    this.name = 'ScanListingError';
   }
 }
 
@@ -44,7 +73,8 @@ export const S3_READ_AHEAD = 8;
 export const S3_PREFETCH_MAX_BYTES = 1024 * 1024;
 
 export interface S3InputOptions {
-  reader: Pick<S3ObjectReader, 'open' | 'clientFor'>;
+  /** Its retryPolicy, when it has one, is also the listing's (default: GetObject's defaults). */
+  reader: Pick<S3ObjectReader, 'open' | 'clientFor'> & Partial<Pick<S3ObjectReader, 'retryPolicy'>>;
   /** Region of the listing client (and recorded on each object); default: the reader's. */
   region?: string;
   readAhead?: number;
@@ -62,7 +92,9 @@ export function isS3Path(path: string): boolean {
  * The inputs behind `paths`, in the order given. Every path is checked before anything is
  * yielded: a local path that does not exist throws LocalInputError, a malformed `s3://` URL (or an
  * `s3://` path with no `s3` options) throws ScanSourceError, and so does a prefix that cannot be
- * listed (one key of each is listed first).
+ * listed (one key of each is listed first). Listing pages that fail with throttling or network
+ * errors are retried; a listing that fails for good later on ends its prefix with an input whose
+ * `open()` rejects with a ScanListingError.
  */
 export async function* scanInputs(paths: string[], s3?: S3InputOptions): AsyncIterable<ScanInput> {
   const locations = new Map<string, S3Location>();
@@ -121,53 +153,75 @@ async function* s3Inputs(
   const stopped = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stopped.signal]) : stopped.signal;
   const ahead: ScanInput[] = [];
+  const { refs, classify } = await listing(location, options, signal);
+  let lastKey: string | undefined;
+  let failure: ScanListingError | undefined;
   try {
-    for await (const ref of listOrFail(url, location, options, signal)) {
-      ahead.push(objectInput(ref, options.reader, maxPrefetch, signal));
+    for (;;) {
+      let next: IteratorResult<ObjectRef>;
+      try {
+        next = await refs.next();
+      } catch (err) {
+        if (signal.aborted) throw err;
+        // The scan has started (alerts may be out): the objects listed so far are scanned, and the
+        // failure is reported after them as an unreadable input, not as bad usage.
+        failure = new ScanListingError(url, location.bucket, lastKey, classify(err), { cause: err });
+        break;
+      }
+      if (next.done) break;
+      lastKey = next.value.key;
+      ahead.push(objectInput(next.value, options.reader, maxPrefetch, signal));
       if (ahead.length > depth) yield ahead.shift() as ScanInput;
     }
     while (ahead.length > 0) yield ahead.shift() as ScanInput;
+    if (failure) yield listingFailure(url, location, failure);
   } finally {
     stopped.abort();
+    await refs.return?.(undefined);
   }
+}
+
+/** The input that stands for the part of a prefix that could not be listed. */
+function listingFailure(url: string, location: S3Location, failure: ScanListingError): ScanInput {
+  return {
+    name: url,
+    sourceOf: (line) => ({ bucket: location.bucket, key: location.prefix, line }),
+    open: () => Promise.reject(failure),
+  };
 }
 
 /** Lists one key of `location`; throws ScanSourceError naming the prefix when that fails. */
 async function probePrefix(url: string, location: S3Location, options: S3InputOptions): Promise<void> {
-  const probe = listOrFail(
-    url,
+  const { refs, classify } = await listing(
     location,
     { ...options, pageSize: 1 },
     options.signal ?? new AbortController().signal,
   );
-  const keys = probe[Symbol.asyncIterator]();
   try {
-    await keys.next();
+    await refs.next();
+  } catch (err) {
+    if (options.signal?.aborted) throw err;
+    throw new ScanSourceError(`${url}: cannot list objects (${classify(err)})`, { cause: err });
   } finally {
-    await keys.return?.();
+    await refs.return?.(undefined);
   }
 }
 
-/** listObjects, with a failure turned into an error that names the prefix. */
-async function* listOrFail(
-  url: string,
+/** The keys under `location` (listObjects, retried as the reader retries), and the error classifier. */
+async function listing(
   location: S3Location,
   options: S3InputOptions,
   signal: AbortSignal,
-): AsyncIterable<ObjectRef> {
+): Promise<{ refs: AsyncIterator<ObjectRef>; classify: (err: unknown) => string }> {
   // Imported here so that scanning local files never loads the AWS SDK (about a second).
   const [{ listObjects }, { classifyS3Error }] = await Promise.all([
     import('./s3-prefix-lister.js'),
     import('./s3-object-reader.js'),
   ]);
-  const client = options.reader.clientFor(options.region);
-  try {
-    yield* listObjects(client, location, { pageSize: options.pageSize, region: options.region, signal });
-  } catch (err) {
-    if (signal.aborted) throw err;
-    const { errorCode } = classifyS3Error(err);
-    throw new ScanSourceError(`${url}: cannot list objects (${errorCode})`, { cause: err });
-  }
+  const { reader, pageSize, region } = options;
+  const retry = reader.retryPolicy?.('ListObjectsV2', { bucket: location.bucket, prefix: location.prefix });
+  const refs = listObjects(reader.clientFor(region), location, { pageSize, region, signal, retry });
+  return { refs, classify: (err) => classifyS3Error(err).errorCode };
 }
 
 function objectInput(

@@ -4,7 +4,7 @@
  * the same lines from a local file gives, with `{bucket, key, line}` sources.
  */
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,7 +76,53 @@ rules: { builtin: false, paths: [${JSON.stringify(rulesDir)}], disabled: [Test.S
 `);
 }, 60_000);
 
+/**
+ * fauxqs behind a proxy that can fail listing requests, as S3 does now and then half-way through
+ * a large prefix: `fault` is asked for each ListObjectsV2 request (n counts them from 0).
+ */
+type Fault = 'slowdown' | 'reset' | 'bad-key' | undefined;
+let proxy: Server;
+let proxyConfig: Config;
+let listings: string[] = [];
+let fault: (n: number, url: string) => Fault = () => undefined;
+
+beforeAll(async () => {
+  proxy = createServer((req, res) => {
+    const url = req.url ?? '/';
+    const failure = url.includes('list-type=2') ? fault(listings.push(url) - 1, url) : undefined;
+    const error = (status: number, code: string) => {
+      res.writeHead(status, { 'content-type': 'application/xml' });
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>x</Message></Error>`,
+      );
+    };
+    if (failure === 'slowdown') return error(503, 'SlowDown');
+    if (failure === 'bad-key') return error(403, 'InvalidAccessKeyId');
+    if (failure === 'reset') return void req.socket.destroy();
+    const upstream = request(
+      `${fauxqs.endpoint}${url}`,
+      { method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxyConfig = parseConfig(`
+s3: { endpoint: "${endpoint}", region: ${fauxqs.region}, forcePathStyle: true }
+rules: { builtin: false, paths: [${JSON.stringify(rulesDir)}], disabled: [Test.Scan.EveryGet] }
+`);
+});
+
+/** The first listing request of a prefix, when every path is checked: one key. */
+const isProbe = (url: string) => url.includes('max-keys=1&') || url.endsWith('max-keys=1');
+
 afterAll(async () => {
+  proxy?.closeAllConnections();
+  await new Promise((resolve) => proxy?.close(resolve));
   await fauxqs?.stop();
 });
 
@@ -206,6 +252,63 @@ describe('scan s3://bucket/prefix', () => {
     }
   });
 
+  // One 503 on page N of a large prefix stopped the backfill with exit 2, after alerts were sent.
+  it('asks again for a listing page that failed with throttling or a reset connection', async () => {
+    listings = [];
+    let tokens = 0;
+    fault = (_n, url) => {
+      if (!url.includes('continuation-token')) return undefined;
+      tokens += 1;
+      return tokens === 1 ? 'slowdown' : tokens === 3 ? 'reset' : undefined;
+    };
+    const logs = capturingLogger();
+    const { result, alerts } = await scanToStdout([`s3://${bucket}/logs/`], {
+      config: proxyConfig,
+      logger: logs.logger,
+    });
+    expect(result.counts).toMatchObject({ inputs: OBJECTS, inputErrors: 0, lines: lines.length });
+    expect(alerts.map(alertKey).sort()).toEqual(expectedAlertKeys(specs));
+    expect(tokens).toBeGreaterThanOrEqual(5);
+    expect(logs.text()).toMatch(/"errorCode":"SlowDown".*"msg":"ListObjectsV2 failed; retrying"/);
+    expect(logs.text()).toMatch(/"errorCode":"ECONNRESET".*"msg":"ListObjectsV2 failed; retrying"/);
+  });
+
+  it('reports a listing that keeps failing part-way as an unreadable input, after the objects listed', async () => {
+    listings = [];
+    fault = (_n, url) => (url.includes('continuation-token') ? 'slowdown' : undefined);
+    const failures: Array<{ name: string; message: string }> = [];
+    const { result, alerts } = await scanToStdout([`s3://${bucket}/logs/`], {
+      config: proxyConfig,
+      onInputError: (name, error) => failures.push({ name, message: error.message }),
+    });
+    // pageSize 2: the first page's two objects are scanned, then the prefix is reported.
+    const firstTwo = [...new Set(placement.map((p) => p.key))].slice(0, 2);
+    const linesListed = placement.filter((p) => firstTwo.includes(p.key)).length;
+    expect(result.counts).toMatchObject({ inputs: 3, inputErrors: 1, lines: linesListed });
+    expect(failures).toEqual([
+      {
+        name: `s3://${bucket}/logs/`,
+        message:
+          `s3://${bucket}/logs/: cannot list objects after s3://${bucket}/${firstTwo[1]} (SlowDown); ` +
+          'the objects up to it were scanned, the ones after it were not',
+      },
+    ]);
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(alerts.every((a) => firstTwo.includes((a.source as { key: string }).key))).toBe(true);
+    // The failing page was asked for 4 times (GetObject's maxAttempts), with the same token.
+    const failing = listings.filter((url) => url.includes('continuation-token'));
+    expect(failing).toHaveLength(4);
+    expect(new Set(failing).size).toBe(1);
+  });
+
+  // A wrong access key was reported as AccessDenied, which sends users to IAM.
+  it('names the credentials error when the first listing is refused, before anything is read', async () => {
+    fault = () => 'bad-key';
+    await expect(scanToStdout([localFile, `s3://${bucket}/logs/`], { config: proxyConfig })).rejects.toThrow(
+      new RegExp(`^s3://${bucket}/logs/: cannot list objects \\(InvalidAccessKeyId\\)$`),
+    );
+  });
+
   it('runs from the command line with the s3 section of the config', async () => {
     const configFile = join(dir, 's3.yaml');
     writeFileSync(
@@ -235,5 +338,40 @@ describe('scan s3://bucket/prefix', () => {
     expect(stderr).toMatch(
       new RegExp(`deliveries: stdout ${alerts.length} delivered / 0 already delivered / 0 failed`),
     );
+  });
+
+  // Exit 2 means bad usage, found before anything is read: not a listing that broke off later.
+  it('exits 1 with the summary when a listing fails after the scan started', async () => {
+    const configFile = join(dir, 's3-proxy.yaml');
+    writeFileSync(
+      configFile,
+      `s3: { endpoint: "${proxyConfig.s3.endpoint}", region: ${fauxqs.region}, forcePathStyle: true }\n` +
+        `rules: { builtin: false, paths: [${JSON.stringify(rulesDir)}], disabled: [Test.Scan.EveryGet] }\n`,
+    );
+    // Every path is checked (one key listed); then the local file is scanned, its alerts sent, and
+    // the prefix's listing fails for good.
+    fault = (_n, url) => (isProbe(url) ? undefined : 'slowdown');
+    const failed = await run(
+      'npx',
+      ['tsx', 'src/cli.ts', 'scan', '--config', configFile, localFile, `s3://${bucket}/logs/`],
+      {
+        cwd: process.cwd(),
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: FAUXQS_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: FAUXQS_CREDENTIALS.secretAccessKey,
+        },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    ).then(
+      () => undefined,
+      (err: unknown) => err as { code: number; stdout: string; stderr: string },
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stdout.split('\n').filter(Boolean).length).toBe(expectedAlertKeys(specs).length);
+    expect(failed?.stderr).toContain(
+      `s3-sentinel scan: s3://${bucket}/logs/: cannot list objects (SlowDown); nothing under it was scanned\n`,
+    );
+    expect(failed?.stderr).toMatch(new RegExp(`scan: ${lines.length} lines, .*\\(2 inputs, 1 unreadable, `));
   });
 });

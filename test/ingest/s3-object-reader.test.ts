@@ -241,6 +241,31 @@ describe('classifyS3Error', () => {
   ])('%o → %s', (err, kind, errorCode) => {
     expect(classifyS3Error(err)).toEqual({ kind, errorCode });
   });
+
+  // "cannot list objects (AccessDenied)" sent users to IAM when their access key was wrong.
+  it('keeps the code of a 403 that names one, still denied; AccessDenied when it names none', () => {
+    const forbidden = (name: string) => ({ name, $metadata: { httpStatusCode: 403 } });
+    expect(classifyS3Error(forbidden('InvalidAccessKeyId'))).toEqual({
+      kind: 'denied',
+      errorCode: 'InvalidAccessKeyId',
+    });
+    expect(classifyS3Error(forbidden('SignatureDoesNotMatch'))).toEqual({
+      kind: 'denied',
+      errorCode: 'SignatureDoesNotMatch',
+    });
+    // S3 answers an expired session token with a 400.
+    expect(classifyS3Error({ name: 'ExpiredToken', $metadata: { httpStatusCode: 400 } })).toEqual({
+      kind: 'denied',
+      errorCode: 'ExpiredToken',
+    });
+    expect(classifyS3Error(forbidden('Unknown'))).toEqual({ kind: 'denied', errorCode: 'AccessDenied' });
+    // Bounded, for the metric's label: a code that is not a code name is not kept.
+    expect(classifyS3Error(forbidden('<html>Forbidden</html>'))).toEqual({
+      kind: 'denied',
+      errorCode: 'AccessDenied',
+    });
+    expect(classifyS3Error(forbidden('X'.repeat(41)))).toEqual({ kind: 'denied', errorCode: 'AccessDenied' });
+  });
 });
 
 describe('S3ObjectReader when a body breaks off half-way', () => {
