@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerParse } from './cli/parse.js';
 import { registerScan } from './cli/scan.js';
@@ -8,15 +7,11 @@ import { registerRules } from './cli/rules.js';
 import { registerRun } from './cli/run.js';
 import { registerCheckConfig } from './cli/check-config.js';
 import { EXIT_USAGE } from './cli/exit-codes.js';
-
-// package.json sits one level above both src/ (tsx) and dist/ (the built CLI).
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+import { packageVersion } from './package-root.js';
 
 const program = new Command('s3-sentinel')
   .description('Real-time security alerts from AWS S3 server access logs')
-  .version(version)
+  .version(packageVersion())
   .exitOverride()
   .showHelpAfterError();
 

@@ -7,10 +7,7 @@
  * messages back) within `shutdown.graceSeconds`, then drains the sinks, closes the ledger and
  * the health server.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -24,9 +21,9 @@ import { MemoryDeliveryLedger } from './alert/ledger-memory.js';
 import { MemoryDedupStore } from './alert/memory-dedup-store.js';
 import type { Config, SqsConfig } from './config/index.js';
 import { RuleEngine } from './detect/engine.js';
-import { loadConfiguredRules } from './detect/configured-rules.js';
+import { formatConfigProblems, loadConfiguredRules } from './detect/configured-rules.js';
 import { noticesByKind } from './detect/loader.js';
-import type { CompiledRule } from './detect/rule.js';
+import { isRunnable, NO_RUNNABLE_RULES, type CompiledRule } from './detect/rule.js';
 import { RuleErrorLog } from './detect/rule-errors.js';
 import { AWS_API_TIMEOUTS } from './ingest/aws-timeouts.js';
 import { S3ObjectReader } from './ingest/s3-object-reader.js';
@@ -37,6 +34,7 @@ import { createMetrics, type Metrics } from './observe/metrics.js';
 import { ObserveServer } from './observe/server.js';
 import { createMessageHandler, ObjectProcessor, UndeliveredAlerts } from './pipeline/index.js';
 import { createSinks, Dispatcher, type SinkDeps } from './sinks/index.js';
+import { packageVersion } from './package-root.js';
 
 /** Alerts one reread object may open before its deduplicator forgets the oldest (see replayDedup). */
 const REPLAY_EMITTED_IDS = 1_000;
@@ -232,7 +230,7 @@ async function start(
     {
       queueUrl: sqsConfig.queueUrl,
       port,
-      rules: rules.filter((r) => r.enabled && r.createAlert).length,
+      rules: rules.filter(isRunnable).length,
       sinks: sinks.length,
     },
     's3-sentinel daemon started',
@@ -251,7 +249,7 @@ async function loadDaemonRules(config: Config, logger: Logger): Promise<Compiled
   if (configProblems.length > 0) {
     // A rules directory that is not there (a volume not mounted) or a misspelt rule id: running on
     // would leave detections silently missing.
-    const list = configProblems.map((problem) => `${problem.file}: ${problem.message}`).join('; ');
+    const list = formatConfigProblems(configProblems);
     throw new DaemonStartError('config', `rules: ${list}`);
   }
   // One line per kind: a checkout of panther-analysis would otherwise log hundreds.
@@ -262,12 +260,9 @@ async function loadDaemonRules(config: Config, logger: Logger): Promise<Compiled
     );
   }
   // Signals (CreateAlert: false) never run: a config of only those would detect nothing.
-  if (!rules.some((rule) => rule.enabled && rule.createAlert)) {
+  if (!rules.some(isRunnable)) {
     const why = problems.length > 0 ? ` (${problems.length} rule problems)` : '';
-    throw new DaemonStartError(
-      'config',
-      `no enabled rules to run${why}: check rules.builtin, rules.paths, rules.enabled and rules.disabled`,
-    );
+    throw new DaemonStartError('config', `${NO_RUNNABLE_RULES}${why}`);
   }
   return rules;
 }
@@ -322,13 +317,6 @@ export function resolveRegion(sqs: Pick<SqsConfig, 'region' | 'queueUrl'>, env =
   if (!region)
     throw new DaemonStartError('config', 'cannot tell the AWS region: set sqs.region or AWS_REGION');
   return region;
-}
-
-/** The package version, sent in our user agent (`s3-sentinel/<version>`). */
-function packageVersion(): string {
-  // src/daemon.ts and dist/daemon.js both sit one level below the package root.
-  const file = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'package.json');
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
 async function closeAll(closers: Closer[], logger: Logger): Promise<void> {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { maskConfig } from '../config/index.js';
 import { loadConfiguredRules } from '../detect/configured-rules.js';
+import { isRunnable, NO_RUNNABLE_RULES } from '../detect/rule.js';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { loadConfigReporting } from './load-config.js';
 import { printNotices } from './rule-options.js';
@@ -32,12 +33,10 @@ export function registerCheckConfig(program: Command): void {
         process.exitCode = EXIT_USAGE;
         return;
       }
-      const running = rules.filter((rule) => rule.enabled && rule.createAlert).length;
+      const running = rules.filter(isRunnable).length;
       if (running === 0) {
         // `run` refuses such a config (exit 2); this is where users look first.
-        process.stderr.write(
-          `s3-sentinel: ${options.config}: no enabled rules to run: check rules.builtin, rules.paths, rules.enabled and rules.disabled\n`,
-        );
+        process.stderr.write(`s3-sentinel: ${options.config}: ${NO_RUNNABLE_RULES}\n`);
         process.exitCode = EXIT_USAGE;
         return;
       }

@@ -10,16 +10,13 @@
  * table instead would make a re-scan open nothing — losing what failed — and would add a
  * backfill's matches to the daemon's counts of the same lines.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { DeliveryLedger } from '../alert/ledger.js';
 import { MemoryDeliveryLedger } from '../alert/ledger-memory.js';
 import { MemoryDedupStore } from '../alert/memory-dedup-store.js';
 import { validateConfig, type Config } from '../config/index.js';
-import { loadConfiguredRules } from '../detect/configured-rules.js';
+import { formatConfigProblems, loadConfiguredRules } from '../detect/configured-rules.js';
 import type { RuleNotice, RuleProblem } from '../detect/loader.js';
 import { scan, type ScanCounts, type ScanOptions } from '../pipeline/scan.js';
 import { isS3Path, S3_READ_AHEAD } from '../ingest/scan-inputs.js';
@@ -29,6 +26,7 @@ import type { S3ObjectReader } from '../ingest/s3-object-reader.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { createSinks, Dispatcher, type DispatchOutcome, type SinkDeps } from '../sinks/index.js';
+import { packageVersion } from '../package-root.js';
 
 /** Region for S3 when neither `s3.region` nor the environment names one. */
 const FALLBACK_REGION = 'us-east-1';
@@ -93,7 +91,7 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
   // A rules directory that is not there (a volume not mounted, a typo) would let a backfill run
   // without the site's own rules, its summary the only hint: refuse, as `run` does.
   if (configProblems.length > 0) {
-    const list = configProblems.map((problem) => `${problem.file}: ${problem.message}`).join('; ');
+    const list = formatConfigProblems(configProblems);
     throw new ScanSetupError(`rules: ${list}; nothing was read`, { usage: true });
   }
 
@@ -251,11 +249,4 @@ async function createReader(
 /** `s3.region`, else the environment's, else us-east-1 (ListObjectsV2 then needs the bucket there). */
 function regionOf(config: Config, env: NodeJS.ProcessEnv): string {
   return config.s3.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? FALLBACK_REGION;
-}
-
-/** The package version, for our user agent (`s3-sentinel/<version>`). */
-function packageVersion(): string {
-  // src/cli/ and dist/cli/ both sit two levels below the package root.
-  const file = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }

@@ -1,6 +1,7 @@
 import type { RulesConfig } from '../config/index.js';
 import { S3_ACCESS_LOG_TYPE } from '../logs/s3-access/index.js';
 import { loadRules, type LoadedRules, type RuleProblem } from './loader.js';
+import { isRunnable } from './rule.js';
 
 export interface ConfiguredRules extends LoadedRules {
   /**
@@ -61,7 +62,7 @@ export async function loadConfiguredRules(
   // A misspelt log type (`AWS.S3ServerAcess`) passes its tests and never matches a live line.
   const notices = [...loaded.notices];
   for (const rule of rules) {
-    if (!rule.enabled || !rule.createAlert || rule.logTypes.includes(S3_ACCESS_LOG_TYPE)) continue;
+    if (!isRunnable(rule) || rule.logTypes.includes(S3_ACCESS_LOG_TYPE)) continue;
     notices.push({
       file: rule.file,
       message: `"${rule.id}" never runs: its LogTypes (${rule.logTypes.join(', ')}) name no log type s3-sentinel reads (${S3_ACCESS_LOG_TYPE})`,
@@ -70,4 +71,9 @@ export async function loadConfiguredRules(
     });
   }
   return { rules, problems, notices, configProblems };
+}
+
+/** Problems of the config's rule settings on one line, for a start-up error. */
+export function formatConfigProblems(problems: ConfiguredRules['configProblems']): string {
+  return problems.map((problem) => `${problem.file}: ${problem.message}`).join('; ');
 }

@@ -13,7 +13,7 @@ import { ownCopy } from '../logs/own-copy.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { toRuleMatch, type RuleMatch } from './match.js';
-import type { CompiledRule } from './rule.js';
+import { isRunnable, type CompiledRule } from './rule.js';
 import { RuleErrorLog } from './rule-errors.js';
 
 /** Distinct field values remembered per guard group; beyond this the guards simply run each time. */
@@ -49,7 +49,7 @@ export class RuleEngine {
     this.metrics = options.metrics;
     this.errors = options.errors ?? new RuleErrorLog(options.metrics, options.logger);
     for (const rule of options.rules) {
-      if (!rule.enabled || !rule.createAlert) continue;
+      if (!isRunnable(rule)) continue;
       for (const logType of rule.logTypes) this.planFor(logType, rule);
     }
   }

@@ -8,7 +8,6 @@
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, isSeq, parseDocument, YAMLParseError, type Node } from 'yaml';
 import { yamlErrorSummary } from '../config/errors.js';
 import { loadCodeRule } from './code/code-rule.js';
@@ -18,10 +17,11 @@ import { RuleSyntaxError } from './simple/errors.js';
 import { compileFiltersAndBody, compileSimpleRule } from './simple/simple-rule.js';
 import { unknownFieldKeys } from './simple/unknown-fields.js';
 import { fieldCode, S3_ACCESS_LOG_TYPE } from '../logs/s3-access/fields.js';
+import { packageRoot } from '../package-root.js';
 
-/** The built-in pack: `rules/` at the package root, two levels above this file in src/ and dist/. */
+/** The built-in pack: `rules/` at the package root. */
 export function builtinRulesDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'rules');
+  return resolve(packageRoot, 'rules');
 }
 
 export interface LoadRulesOptions {

@@ -43,6 +43,15 @@ export interface RuleMetadata {
  * The optional per-event helpers of a rule (Panther's `title`, `dedup`, `severity`, …). Each may
  * throw; callers fall back to the rule's static value (see match.ts and alert/build-alert.ts).
  */
+/** Runs on logs and raises alerts: enabled, and not a signal (`CreateAlert: false`). */
+export function isRunnable(rule: Pick<RuleMetadata, 'enabled' | 'createAlert'>): boolean {
+  return rule.enabled && rule.createAlert;
+}
+
+/** What `run`, `scan` and `check-config` say when a config leaves no rule to run. */
+export const NO_RUNNABLE_RULES =
+  'no enabled rules to run: check rules.builtin, rules.paths, rules.enabled and rules.disabled';
+
 export interface RuleHelpers {
   title?(event: LogEvent): unknown;
   dedup?(event: LogEvent): unknown;
