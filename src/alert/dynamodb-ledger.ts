@@ -86,10 +86,11 @@ export class DynamoDbLedger implements DeliveryLedger {
   async claim(alertId: string, sink: string, holder: string, leaseMs: number): Promise<ClaimResult> {
     const nowMs = this.nowMs();
     try {
-      await this.options.client.send(
+      const { Attributes: before } = await this.options.client.send(
         new UpdateItemCommand({
           TableName: this.options.tableName,
           Key: { pk: { S: ledgerItemKey(alertId, sink) } },
+          ReturnValues: 'UPDATED_OLD',
           ConditionExpression:
             'attribute_not_exists(#state) OR (#state = :sending AND (#holder = :holder OR #leaseUntil < :now))',
           UpdateExpression:
@@ -111,7 +112,10 @@ export class DynamoDbLedger implements DeliveryLedger {
           },
         }),
       );
-      return 'claimed';
+      // Another holder's lapsed claim: it stopped mid-delivery, perhaps after the destination
+      // had the alert, and no ledger can tell.
+      const previousHolder = before?.state?.S === SENDING ? before.holder?.S : undefined;
+      return previousHolder !== undefined && previousHolder !== holder ? 'taken-over' : 'claimed';
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       return (await this.get(alertId, sink)) === undefined ? 'busy' : 'delivered';

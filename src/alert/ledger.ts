@@ -8,8 +8,12 @@
  */
 export type DeliveryState = 'delivered' | 'failed-permanent';
 
-/** What `claim` found: send it, another replica has sent it, or another replica is sending it. */
-export type ClaimResult = 'claimed' | 'delivered' | 'busy';
+/**
+ * What `claim` found: send it; send it, though another holder's claim ran out (it died or was cut
+ * short while sending, possibly after the destination took the alert); another replica has sent
+ * it; or another replica is sending it.
+ */
+export type ClaimResult = 'claimed' | 'taken-over' | 'delivered' | 'busy';
 
 export interface DeliveryLedger {
   /** The recorded state of `alertId` at `sink`, or `undefined` when nothing is recorded. */

@@ -147,7 +147,8 @@ describe('delivery claims shared by replicas (DynamoDbLedger)', () => {
     await a.release('alert', 'slack', 'A');
     expect(await b.claim('alert', 'slack', 'B', 60_000)).toBe('claimed');
     now += 60_001; // B dies holding it: the lease runs out
-    expect(await a.claim('alert', 'slack', 'A', 60_000)).toBe('claimed');
+    expect(await a.claim('alert', 'slack', 'A', 60_000)).toBe('taken-over'); // B may have sent it
+    expect(await a.claim('alert', 'slack', 'A', 60_000)).toBe('claimed'); // A's own renewal
     await b.release('alert', 'slack', 'B'); // too late: no longer B's to give back
     expect(await b.claim('alert', 'slack', 'B', 60_000)).toBe('busy');
 
@@ -182,6 +183,32 @@ describe('delivery claims shared by replicas (DynamoDbLedger)', () => {
       expect(delivered).toHaveLength(1);
     } finally {
       await Promise.all([a.close(), b.close(), receiver.close()]);
+    }
+  });
+
+  // A replica killed between the destination's 2xx and its ledger write leaves a lapsing claim; no
+  // ledger can tell whether the destination has the alert. The next sender says so.
+  it('sends an alert whose previous sender died holding its claim, and warns that it may repeat', async () => {
+    const tableName = await dynalite.createTable();
+    const receiver = await startReceiver(() => ({ status: 200, body: 'ok' }));
+    const alert = makeAlert();
+    const dead = new DynamoDbLedger({ client: dynalite.client, tableName });
+    expect(await dead.claim(alert.alertId, 'hook', 'dead-replica', 300)).toBe('claimed'); // then killed
+    const logs = capturingLogger();
+    const survivor = new Dispatcher({
+      sinks: createSinks(SinksSchema.parse([{ type: 'webhook', name: 'hook', url: `${receiver.url}/in` }])),
+      ledger: new DynamoDbLedger({ client: dynalite.client, tableName }),
+      metrics: createMetrics(),
+      logger: logs.logger,
+      claimLeaseMs: 300,
+    });
+    try {
+      expect((await survivor.dispatch(alert)).sinks).toEqual({ hook: 'delivered' });
+      expect(receiver.requests).toHaveLength(1);
+      expect(logs.text()).toContain('previous sender stopped mid-delivery');
+      expect(logs.text()).toContain(alert.alertId);
+    } finally {
+      await Promise.all([survivor.close(), receiver.close()]);
     }
   });
 });

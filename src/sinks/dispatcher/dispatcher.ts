@@ -202,7 +202,16 @@ export class Dispatcher {
     if (claim === 'busy') return 'failed-retryable';
 
     const lane = this.#lanes.get(sink.name) as SinkLane;
-    const stopRenewing = claim === 'claimed' ? this.#renewClaim(sink, alert) : undefined;
+    const claimed = claim === 'claimed' || claim === 'taken-over';
+    if (claim === 'taken-over') {
+      // The one case a shared ledger cannot cover: a sender killed between the destination's 2xx
+      // and its ledger write. Said, so that a repeat at the destination can be explained.
+      this.#logger.warn(
+        { sink: sink.name, alertId: alert.alertId },
+        'taking over an alert whose previous sender stopped mid-delivery; if it stopped after the destination took it, this is a repeat',
+      );
+    }
+    const stopRenewing = claimed ? this.#renewClaim(sink, alert) : undefined;
     const result = await lane.submit(alert);
     // A renewal still on its way must land before the record or release below, not after it.
     await stopRenewing?.();
@@ -211,7 +220,7 @@ export class Dispatcher {
       await this.#ledger.record(alert.alertId, sink.name, result).catch((err: unknown) => {
         this.#logger.warn({ sink: sink.name, alertId: alert.alertId, err }, 'delivery ledger write failed');
       });
-    } else if (claim === 'claimed') {
+    } else if (claimed) {
       await this.#ledger.release?.(alert.alertId, sink.name, this.#holder).catch((err: unknown) => {
         // The claim then lapses with its lease.
         this.#logger.warn({ sink: sink.name, alertId: alert.alertId, err }, 'delivery claim release failed');
