@@ -1,6 +1,6 @@
 /** Which log line a match came from, for idempotent counting (see `DedupStore.increment`). */
 export interface MatchIdentity {
-  /** The same for every read of the same line: its source object (or file) and line number. */
+  /** The same for every read of the same line: a hash of its text (else its source and line number). */
   id: string;
   /** How many distinct matches to remember per counter: the rule's Threshold. */
   upTo: number;
@@ -22,8 +22,8 @@ export interface DedupStore {
    *
    * A store may use `match` to count idempotently below `match.upTo` (the rule's Threshold): a
    * match whose `id` was counted already (its log object read again after a redelivery) is then not
-   * counted twice, so the Threshold is not reached early. The memory store does; the DynamoDB store
-   * counts every match.
+   * counted twice, so the Threshold is not reached early. The memory store does (for up to
+   * `dedup.maxEntries` ids); the DynamoDB store does for thresholds up to 100 (MAX_TRACKED_THRESHOLD).
    */
   increment(key: string, windowStartMs: number, expiresAtMs: number, match?: MatchIdentity): Promise<number>;
   /**

@@ -85,7 +85,7 @@ function identityOf(match: RuleMatch, store: DedupStore): MatchIdentity | undefi
   const { threshold } = match.rule;
   if (threshold <= 1 || threshold > MAX_IDEMPOTENT_THRESHOLD) return undefined;
   const { line, source } = match.event;
-  if (line !== undefined) return { id: `text\u0000${line.length}\u0000${hash53(line)}`, upTo: threshold };
+  if (line !== undefined) return { id: `t:${line.length}:${hash53(line).toString(36)}`, upTo: threshold };
   if (source === undefined) return undefined;
   const where =
     'file' in source

@@ -3,17 +3,29 @@
  * `UpdateItem ADD count :1` is atomic, so two replicas counting the same match at once get 1 and
  * 2, never 1 and 1. Items carry a TTL attribute (epoch seconds) and disappear after the window.
  *
- * Every match counts, even one whose line was counted before (DedupStore.increment's `match` is not
- * used): a set of match ids on the item would make every write cost grow with the set, and a
- * rolling upgrade would mix counters of both kinds. A log object read again therefore counts its
- * matches again, and a Threshold may be reached early after a redelivery.
+ * Below a Threshold of up to MAX_TRACKED_THRESHOLD, a match is counted once however often its line
+ * is read (a redelivery, a replica reading the same object): the item keeps the ids of the matches
+ * it counted (DedupStore.increment's `match`), and a conditional write refuses one it holds. The
+ * set stops growing at the threshold, so an item stays a few kilobytes; past the threshold, and for
+ * higher thresholds, every read counts (a Threshold may then be reached early after a redelivery).
  *
  * Table: partition key `pk` (String), TTL enabled on `expiresAt` (docs/ingestion.md). The same
  * table can hold the delivery ledger: item keys are prefixed by kind.
  */
 import { createHash } from 'node:crypto';
-import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DedupStore } from './dedup-store.js';
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type { DedupStore, MatchIdentity } from './dedup-store.js';
+
+/**
+ * Thresholds up to this keep their match ids on the item: about 25 bytes an id, so at most a few
+ * kilobytes (DynamoDB bills writes per kilobyte of item, and caps items at 400 KB).
+ */
+export const MAX_TRACKED_THRESHOLD = 100;
 
 export interface DynamoDbDedupStoreOptions {
   client: DynamoDBClient;
@@ -35,6 +47,14 @@ function readableKey(key: string): string {
   return key.slice(0, last >= 0xd800 && last <= 0xdbff ? end - 1 : end);
 }
 
+/**
+ * A match id as the item keeps it: short ids (a line hash, `t:…`) as they are, longer ones (a file
+ * path and line) as a 22-character digest, so that an item's ids stay small.
+ */
+function storedId(id: string): string {
+  return id.length <= 32 ? id : createHash('sha256').update(id).digest('base64url').slice(0, 22);
+}
+
 export function dedupItemKey(key: string, windowStartMs: number): string {
   return `dedup#${createHash('sha256').update(key).digest('hex')}#${windowStartMs}`;
 }
@@ -46,25 +66,60 @@ export class DynamoDbDedupStore implements DedupStore {
     this.ttlAttribute = options.ttlAttribute ?? 'expiresAt';
   }
 
-  // Counts every match, identity or not (see the class comment).
-  async increment(key: string, windowStartMs: number, expiresAtMs: number): Promise<number> {
+  readonly countsMatchesOnce = true;
+
+  async increment(
+    key: string,
+    windowStartMs: number,
+    expiresAtMs: number,
+    match?: MatchIdentity,
+  ): Promise<number> {
+    if (match === undefined || match.upTo > MAX_TRACKED_THRESHOLD) {
+      return this.add(key, windowStartMs, expiresAtMs);
+    }
+    try {
+      return await this.add(key, windowStartMs, expiresAtMs, match);
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+    // Refused: this match was counted already, or the threshold is reached (ids no longer kept).
+    const count = await this.count(key, windowStartMs);
+    return count >= match.upTo ? this.add(key, windowStartMs, expiresAtMs) : count;
+  }
+
+  /** ADD 1 to the counter; with `match`, only if the item does not hold its id and is below its threshold. */
+  private async add(
+    key: string,
+    windowStartMs: number,
+    expiresAtMs: number,
+    match?: MatchIdentity,
+  ): Promise<number> {
     const response = await this.options.client.send(
       new UpdateItemCommand({
         TableName: this.options.tableName,
         Key: { pk: { S: dedupItemKey(key, windowStartMs) } },
-        UpdateExpression:
-          'ADD #count :one SET #ttl = :ttl, #key = if_not_exists(#key, :key), #window = :window',
+        UpdateExpression: `ADD #count :one${match ? ', #ids :id' : ''} SET #ttl = :ttl, #key = if_not_exists(#key, :key), #window = :window`,
+        ...(match && {
+          ConditionExpression:
+            '(attribute_not_exists(#count) OR #count < :upTo) AND (attribute_not_exists(#ids) OR NOT contains(#ids, :idValue))',
+        }),
         ExpressionAttributeNames: {
           '#count': 'count',
           '#ttl': this.ttlAttribute,
           '#key': 'dedupKey',
           '#window': 'windowStartMs',
+          ...(match && { '#ids': 'matchIds' }),
         },
         ExpressionAttributeValues: {
           ':one': { N: '1' },
           ':ttl': { N: String(Math.ceil(expiresAtMs / 1000)) },
           ':key': { S: readableKey(key) },
           ':window': { N: String(windowStartMs) },
+          ...(match && {
+            ':id': { SS: [storedId(match.id)] },
+            ':idValue': { S: storedId(match.id) },
+            ':upTo': { N: String(match.upTo) },
+          }),
         },
         ReturnValues: 'UPDATED_NEW',
       }),

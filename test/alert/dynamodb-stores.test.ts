@@ -81,6 +81,32 @@ describe('DynamoDbDedupStore against dynalite', () => {
     expect(item.Item?.dedupKey?.S).toBe('x'.repeat(511));
   });
 
+  // A redelivered object, or two replicas reading one object, must not bring a Threshold forward.
+  it('counts a match once below its threshold, from any replica; past it, or above 100, every read', async () => {
+    const tableName = await dynalite.createTable();
+    const [a, b] = [0, 1].map(() => new DynamoDbDedupStore({ client: dynalite.client, tableName }));
+    const match = (n: number, upTo = 3) => ({ id: `t:650:line${n}`, upTo });
+    expect(await a!.increment('k', WINDOW, EXPIRES, match(1))).toBe(1);
+    expect(await b!.increment('k', WINDOW, EXPIRES, match(1))).toBe(1); // the same line again
+    expect(await a!.increment('k', WINDOW, EXPIRES, match(2))).toBe(2);
+    expect(await b!.increment('k', WINDOW, EXPIRES, match(2))).toBe(2);
+    expect(await b!.increment('k', WINDOW, EXPIRES, match(3))).toBe(3); // reaches the threshold
+    // Past it the ids are no longer kept (the item stays small): every read counts, as before.
+    expect(await a!.increment('k', WINDOW, EXPIRES, match(3))).toBe(4);
+    expect(await a!.increment('k', WINDOW, EXPIRES, match(4))).toBe(5);
+    const item = await dynalite.client.send(
+      new GetItemCommand({ TableName: tableName, Key: { pk: { S: dedupItemKey('k', WINDOW) } } }),
+    );
+    expect(item.Item?.matchIds?.SS?.sort()).toEqual(['t:650:line1', 't:650:line2', 't:650:line3']);
+    // A long id (a file path and line) is kept as a short digest, still once per line.
+    const long = { id: `file\u0000/${'d/'.repeat(100)}a.log\u00007`, upTo: 5 };
+    expect(await a!.increment('long', WINDOW, EXPIRES, long)).toBe(1);
+    expect(await b!.increment('long', WINDOW, EXPIRES, long)).toBe(1);
+    // A threshold above 100 keeps no ids: every read counts.
+    expect(await a!.increment('high', WINDOW, EXPIRES, match(1, 101))).toBe(1);
+    expect(await a!.increment('high', WINDOW, EXPIRES, match(1, 101))).toBe(2);
+  });
+
   it('rejects with the table name when the table does not exist', async () => {
     const store = new DynamoDbDedupStore({ client: dynalite.client, tableName: 'no-such-table' });
     await expect(store.increment('k', WINDOW, EXPIRES)).rejects.toThrow(
