@@ -27,7 +27,12 @@ import { isRunnable, NO_RUNNABLE_RULES, type CompiledRule } from './detect/rule.
 import { RuleErrorLog } from './detect/rule-errors.js';
 import { AWS_API_TIMEOUTS } from './ingest/aws-timeouts.js';
 import { S3ObjectReader } from './ingest/s3-object-reader.js';
-import { createOwnReadPredicate, ownUserAgent, resolveSelfIdentity } from './ingest/self-identity.js';
+import {
+  createOwnReadPredicate,
+  ownUserAgent,
+  resolveSelfIdentity,
+  type SelfIdentity,
+} from './ingest/self-identity.js';
 import { SqsConsumer } from './ingest/sqs/index.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
@@ -38,6 +43,8 @@ import { packageVersion } from './package-root.js';
 
 /** Alerts one reread object may open before its deduplicator forgets the oldest (see replayDedup). */
 const REPLAY_EMITTED_IDS = 1_000;
+/** Log buckets remembered as ours to read; far more than any deployment reads from. */
+const READ_BUCKETS_REMEMBERED = 10_000;
 
 export interface DaemonOptions {
   /** Default: JSON on stderr at `log.level`. */
@@ -122,6 +129,41 @@ async function start(
   const dispatcher = new Dispatcher({ sinks, ledger, metrics, logger });
   closers.push(() => dispatcher.close());
 
+  const processor = createProcessor(
+    { config, region, rules, identity, store, dispatcher, version, logger, metrics },
+    closers,
+  );
+  const consumer = createConsumer(config, sqsConfig, region, processor, { logger, metrics }, closers);
+  const ready = () => consumer.isHealthy() && dispatcher.healthy;
+  const port = await startObserveServer(config, consumer, dispatcher, ready, { logger, metrics }, closers);
+
+  await consumer.start().catch((err: unknown) => {
+    throw new DaemonStartError('unreachable', startErrorText(err), { cause: err });
+  });
+  const { stop, done } = stopper(config, consumer, dispatcher, logger, closers);
+  logger.info(
+    { queueUrl: sqsConfig.queueUrl, port, rules: rules.filter(isRunnable).length, sinks: sinks.length },
+    's3-sentinel daemon started',
+  );
+  return { stop, done, ready, port };
+}
+
+interface ProcessorParts {
+  config: Config;
+  /** The daemon's region: S3 objects whose notification names none are read there. */
+  region: string;
+  rules: CompiledRule[];
+  identity: SelfIdentity;
+  store: DedupStore;
+  dispatcher: Dispatcher;
+  version: string;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** Reading, rules, dedup and dispatch for one object at a time: what each SQS message runs. */
+function createProcessor(parts: ProcessorParts, closers: Closer[]): ObjectProcessor {
+  const { config, region, rules, identity, store, dispatcher, version, logger, metrics } = parts;
   const errors = new RuleErrorLog(metrics, logger);
   const reader = new S3ObjectReader({
     metrics,
@@ -132,10 +174,9 @@ async function start(
     userAgent: ownUserAgent(version),
   });
   closers.push(() => reader.close());
-  const undelivered = new UndeliveredAlerts();
   // The buckets we read log objects from: only reads of these can be our own (self-identity.ts).
   const readBuckets = new LRUCache<string, true>({ max: READ_BUCKETS_REMEMBERED });
-  const processor = new ObjectProcessor({
+  return new ObjectProcessor({
     reader: {
       open: (ref, signal) => {
         readBuckets.set(ref.bucket, true);
@@ -148,17 +189,26 @@ async function start(
     metrics,
     logger,
     isOwnRead: createOwnReadPredicate(identity, readBuckets),
-    undelivered,
+    undelivered: new UndeliveredAlerts(),
     // A reread object gets a fresh deduplicator: it reopens every alert whose window already
     // reached its threshold (same alert ids), and the ledger sends each only where it is missing.
     // It lives for one object, so its memory of opened alerts is small: lru-cache allocates its
     // whole capacity up front (12 ms and 2.7 MB at the default 100,000, per redelivered object).
     replayDedup: () => new Deduplicator({ store, metrics, errors, emittedIds: REPLAY_EMITTED_IDS }),
   });
+}
 
+function createConsumer(
+  config: Config,
+  sqsConfig: SqsConfig,
+  region: string,
+  processor: ObjectProcessor,
+  { logger, metrics }: { logger: Logger; metrics: Metrics },
+  closers: Closer[],
+): SqsConsumer {
   const sqs = new SQSClient({ region, endpoint: sqsConfig.endpoint, requestHandler: AWS_API_TIMEOUTS });
   closers.push(() => sqs.destroy());
-  const consumer = new SqsConsumer({
+  return new SqsConsumer({
     client: sqs,
     queueUrl: sqsConfig.queueUrl,
     handler: createMessageHandler(processor),
@@ -175,8 +225,17 @@ async function start(
     retryVisibilitySeconds: sqsConfig.retryVisibilitySeconds,
     filter: { keyPrefixes: config.s3.keyPrefixes, ignoreBuckets: config.s3.ignoreBuckets },
   });
+}
 
-  const ready = () => consumer.isHealthy() && dispatcher.healthy;
+/** Health, readiness and metrics; resolves with the port it listens on. */
+async function startObserveServer(
+  config: Config,
+  consumer: SqsConsumer,
+  dispatcher: Dispatcher,
+  ready: () => boolean,
+  { logger, metrics }: { logger: Logger; metrics: Metrics },
+  closers: Closer[],
+): Promise<number> {
   const server = new ObserveServer({
     port: config.server.port,
     host: config.server.host,
@@ -203,11 +262,20 @@ async function start(
   });
   // Closed last (closers run in reverse): probes and scrapes are answered until the very end.
   closers.unshift(() => server.stop());
+  return port;
+}
 
-  await consumer.start().catch((err: unknown) => {
-    throw new DaemonStartError('unreachable', startErrorText(err), { cause: err });
-  });
-  // Polling stops first of all on stop(); the closers run after it, in reverse order.
+/**
+ * The daemon's stop: polling stops first of all, then deliveries of finished objects get what is
+ * left of the grace period, then the closers run, in reverse order. `done` resolves once stopped.
+ */
+function stopper(
+  config: Config,
+  consumer: SqsConsumer,
+  dispatcher: Dispatcher,
+  logger: Logger,
+  closers: Closer[],
+): Pick<DaemonHandle, 'stop' | 'done'> {
   const graceMs = config.shutdown.graceSeconds * 1000;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
@@ -217,8 +285,8 @@ async function start(
       const deadline = Date.now() + graceMs;
       logger.info({ reason, graceSeconds: config.shutdown.graceSeconds }, 'stopping');
       await consumer.stop({ deadline });
-      // Deliveries of objects that finished are given what is left of the grace period; close()
-      // then abandons the rest (they stay in no ledger, so their messages bring them back).
+      // close() then abandons the deliveries still going (they stay in no ledger, so their
+      // messages bring them back).
       await raceDeadline(dispatcher.drain(), deadline);
       await closeAll(closers, logger);
       logger.info('stopped');
@@ -226,16 +294,7 @@ async function start(
     })();
     return stopping;
   };
-  logger.info(
-    {
-      queueUrl: sqsConfig.queueUrl,
-      port,
-      rules: rules.filter(isRunnable).length,
-      sinks: sinks.length,
-    },
-    's3-sentinel daemon started',
-  );
-  return { stop, done, ready, port };
+  return { stop, done };
 }
 
 /** The rules of the config; invalid ones are logged and skipped; none enabled is an error. */
@@ -304,9 +363,6 @@ async function createStores(
   });
   return { store, ledger };
 }
-
-/** Log buckets remembered as ours to read; far more than any deployment reads from. */
-const READ_BUCKETS_REMEMBERED = 10_000;
 
 const QUEUE_URL_REGION = /^https:\/\/sqs[.-]([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//;
 
