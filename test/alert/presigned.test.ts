@@ -79,7 +79,7 @@ describe('alerts of presigned requests', () => {
 
   // A code rule may take the query apart itself: into an object keyed by parameter, or into
   // `name=value` pieces. Neither form may carry the secrets to a sink.
-  it('strip them from a query a code rule split into pieces or turned into an object', () => {
+  it('strip them from a query a code rule split into pieces, pairs or an object, and nothing else', () => {
     const event = parseS3AccessLine(line({ requestUri: `"${PRESIGNED}"` })) as S3AccessEvent;
     const rule = testRule({
       logTypes: ['AWS.S3ServerAccess'],
@@ -88,8 +88,12 @@ describe('alerts of presigned requests', () => {
           const query = String(e.get('requesturi')).split(' ')[1]!.split('?')[1]!;
           return {
             params: Object.fromEntries(new URLSearchParams(query)),
+            pairs: [...new URLSearchParams(query)],
+            repeated: { 'X-Amz-Signature': [query.length > 0 ? '0123456789abcdef' : ''] },
             pieces: query.split('&'),
-            signatureVersion: 'SigV4', // a key that only resembles one keeps its value
+            // Look like the names, are not secrets: kept.
+            signature: 'SigV4',
+            note: 'checks the Signature=SigV4 field',
           };
         },
       },
@@ -102,6 +106,14 @@ describe('alerts of presigned requests', () => {
     expect(context.params['X-Amz-Security-Token']).toBe('[redacted]');
     expect(context.params['X-Amz-Credential']).toContain('ASIAEXAMPLE');
     expect(context.pieces).toContain('X-Amz-Signature=[redacted]');
-    expect(alert.context).toMatchObject({ signatureVersion: 'SigV4' });
+    expect(alert.context).toMatchObject({
+      pairs: expect.arrayContaining([
+        ['X-Amz-Signature', '[redacted]'],
+        ['X-Amz-Security-Token', '[redacted]'],
+      ]),
+      repeated: { 'X-Amz-Signature': ['[redacted]'] },
+      signature: 'SigV4',
+      note: 'checks the Signature=SigV4 field',
+    });
   });
 });
