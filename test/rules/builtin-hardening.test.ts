@@ -18,7 +18,7 @@ import { ruleMatches } from '../../src/detect/rule.js';
 import {
   decodeQueryComponent,
   publicAclParameter,
-} from '../../rules/aws_s3/s3_sentinel_public_object_acl.js';
+} from '../../rules/aws_s3/s3_sentinel_public_object_acl.mjs';
 
 const run = promisify(execFile);
 const { rules } = await loadRules();
@@ -72,6 +72,19 @@ describe('S3Sentinel.S3.MassDeletion groups by principal', () => {
     expect(a.dedupString).toBe(`backups:${ROLE}`);
     expect(b.dedupString).toBe(a.dedupString);
     expect(a.title).toBe(`Mass deletion in S3 Bucket [backups] by ${ROLE}`);
+  });
+
+  // GetFederationToken's caller names the federated user, as AssumeRole's names the session.
+  it('counts every federated user of an account as one principal, per account', () => {
+    const federated = (account: string, name: string) =>
+      toRuleMatch(massDeletion, deletion('backups', `arn:aws:sts::${account}:federated-user/${name}`));
+    expect(federated('123456789012', 'bob-0').dedupString).toBe(
+      'backups:arn:aws:sts::123456789012:federated-user/*',
+    );
+    expect(federated('123456789012', 'bob-1').dedupString).toBe(federated('123456789012', 'x').dedupString);
+    expect(federated('210987654321', 'bob-0').dedupString).not.toBe(
+      federated('123456789012', 'bob-0').dedupString,
+    );
   });
 
   it('keeps two roles, two users and other buckets apart, and other requesters whole', () => {
