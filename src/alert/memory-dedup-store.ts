@@ -43,7 +43,7 @@ export class MemoryDedupStore implements DedupStore {
       if (counter.ids?.has(match.id)) return counter.count;
       // Past the budget a match counts without being remembered: what every read did before.
       if (this.trackedIds < this.maxTrackedIds) {
-        (counter.ids ??= new Set()).add(match.id); // built from the source, not cut from a line
+        (counter.ids ??= new Set()).add(match.id); // a short hash or source name, never a piece of a line
         this.trackedIds++;
       }
       if (++counter.count >= match.upTo) this.forgetIds(counter); // reached: no longer needed
