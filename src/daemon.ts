@@ -40,6 +40,7 @@ import { ObserveServer } from './observe/server.js';
 import { createMessageHandler, ObjectProcessor, UndeliveredAlerts } from './pipeline/index.js';
 import { createSinks, Dispatcher, type SinkDeps } from './sinks/index.js';
 import { packageVersion } from './package-root.js';
+import { startErrorText } from './observe/error-text.js';
 
 /** Alerts one reread object may open before its deduplicator forgets the oldest (see replayDedup). */
 const REPLAY_EMITTED_IDS = 1_000;
@@ -404,15 +405,4 @@ function sqsReadiness(consumer: SqsConsumer): string {
   if (state === 'running' && consecutiveReceiveErrors > 0)
     return `not polling: ${consecutiveReceiveErrors} receives failed in a row (see the ReceiveMessage errors in the logs)`;
   return `not polling (${state})`;
-}
-
-/**
- * An error for a start-up message. AWS errors get their name and HTTP status: an endpoint that
- * answers with something unexpected (a proxy's 404) yields only `Unknown` as the message.
- */
-function startErrorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  const name = err.name && err.name !== 'Error' && !err.message.includes(err.name) ? `${err.name}: ` : '';
-  return `${name}${err.message}${status === undefined ? '' : ` (HTTP ${status})`}`;
 }

@@ -27,6 +27,7 @@ import type { Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { createSinks, Dispatcher, type DispatchOutcome, type SinkDeps } from '../sinks/index.js';
 import { packageVersion } from '../package-root.js';
+import { startErrorText } from '../observe/error-text.js';
 
 /** Region for S3 when neither `s3.region` nor the environment names one. */
 const FALLBACK_REGION = 'us-east-1';
@@ -92,7 +93,7 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
   // without the site's own rules, its summary the only hint: refuse, as `run` does.
   if (configProblems.length > 0) {
     const list = formatConfigProblems(configProblems);
-    throw new ScanSetupError(`rules: ${list}; nothing was read`, { usage: true });
+    throw new ScanSetupError('config', `rules: ${list}; nothing was read`);
   }
 
   const closers: Array<() => unknown> = [];
@@ -154,16 +155,21 @@ export async function runScan(options: ScanSessionOptions): Promise<ScanResult> 
 }
 
 /**
- * The scan cannot start: a resource its config names cannot be used (the DynamoDB table of the
- * delivery ledger), or — `usage` — the config or options are wrong (a rules path that cannot be
- * read), which `run` and `check-config` also refuse.
+ * The scan cannot start, as DaemonStartError for `run`:
+ * - `config`: the config or options are wrong (a rules path that cannot be read), which `run` and
+ *   `check-config` also refuse (exit code 2);
+ * - `unreachable`: a resource the config names cannot be used (the DynamoDB table of the delivery
+ *   ledger) (exit code 1).
  */
 export class ScanSetupError extends Error {
-  readonly usage: boolean;
-  constructor(message: string, options?: ErrorOptions & { usage?: boolean }) {
+  readonly code = 'ERR_SCAN_SETUP';
+  constructor(
+    readonly kind: 'config' | 'unreachable',
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'ScanSetupError';
-    this.usage = options?.usage ?? false;
   }
 }
 
@@ -218,7 +224,8 @@ async function createLedger(
   // every alert again while the summary counted them as delivered.
   await ledger.get('start-up-check', 'start-up-check').catch((err: unknown) => {
     throw new ScanSetupError(
-      `DynamoDB table ${tableName} (dedup.dynamodb, the delivery ledger): ${err instanceof Error ? err.message : String(err)}`,
+      'unreachable',
+      `DynamoDB table ${tableName} (dedup.dynamodb, the delivery ledger): ${startErrorText(err)}`,
       { cause: err },
     );
   });

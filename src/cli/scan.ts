@@ -149,7 +149,7 @@ export function registerScan(program: Command): void {
         }
         if (err instanceof ScanSetupError) {
           process.stderr.write(`s3-sentinel scan: cannot start: ${err.message}\n`);
-          process.exitCode = err.usage ? EXIT_USAGE : EXIT_FAILED;
+          process.exitCode = err.kind === 'config' ? EXIT_USAGE : EXIT_FAILED;
           return;
         }
         throw err;

@@ -174,7 +174,7 @@ describe('scan --config delivers to the configured sinks', () => {
         stdout: stream,
         onRuleProblem: (p) => problems.push(`${p.file}: ${p.message}`),
       }),
-    ).rejects.toMatchObject({ name: 'ScanSetupError', usage: true });
+    ).rejects.toMatchObject({ name: 'ScanSetupError', kind: 'config' });
     expect(problems).toEqual(['rules.disabled: "No.Such" names no loaded rule']);
     expect(alerts()).toEqual([]);
   });
