@@ -85,13 +85,29 @@ function identityOf(match: RuleMatch, store: DedupStore): MatchIdentity | undefi
   const { threshold } = match.rule;
   if (threshold <= 1 || threshold > MAX_IDEMPOTENT_THRESHOLD) return undefined;
   const { line, source } = match.event;
-  if (line !== undefined) return { id: `t:${line.length}:${hash53(line).toString(36)}`, upTo: threshold };
+  if (line !== undefined) return new LineIdentity(line, threshold);
   if (source === undefined) return undefined;
   const where =
     'file' in source
       ? `file\u0000${absolutePath(source.file)}`
       : `s3\u0000${source.bucket}\u0000${source.key}`;
   return { id: `${where}\u0000${source.line}`, upTo: threshold };
+}
+
+/**
+ * A line's identity, hashed only when a store asks for it: a store looks only while the counter is
+ * below the threshold, and most matches of a busy window come after it.
+ */
+class LineIdentity implements MatchIdentity {
+  #id: string | undefined;
+  constructor(
+    private readonly line: string,
+    readonly upTo: number,
+  ) {}
+
+  get id(): string {
+    return (this.#id ??= `t:${this.line.length}:${hash53(this.line).toString(36)}`);
+  }
 }
 
 /**
