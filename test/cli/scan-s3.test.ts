@@ -4,7 +4,7 @@
  * the same lines from a local file gives, with `{bucket, key, line}` sources.
  */
 import { execFile } from 'node:child_process';
-import { createServer, request, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import { parseConfig, type Config } from '../../src/config/index.js';
 import { ScanSourceError } from '../../src/pipeline/scan.js';
 import type { SourceRef } from '../../src/logs/event.js';
 import { FAUXQS_CREDENTIALS, startFauxqsHarness, type FauxqsHarness } from '../helpers/fauxqs.js';
+import { startS3FaultProxy, type S3Fault, type S3FaultProxy } from '../helpers/s3-fault-proxy.js';
 import { capturingLogger } from '../sinks/helpers.js';
 import {
   accessLine,
@@ -80,49 +81,39 @@ rules: { builtin: false, paths: [${JSON.stringify(rulesDir)}], disabled: [Test.S
  * fauxqs behind a proxy that can fail listing requests, as S3 does now and then half-way through
  * a large prefix: `fault` is asked for each ListObjectsV2 request (n counts them from 0).
  */
-type Fault = 'slowdown' | 'reset' | 'bad-key' | undefined;
-let proxy: Server;
+let proxy: S3FaultProxy | undefined;
 let proxyConfig: Config;
 let listings: string[] = [];
-let fault: (n: number, url: string) => Fault = () => undefined;
+let fault: (n: number, url: string) => S3Fault = () => undefined;
 
 beforeAll(async () => {
-  proxy = createServer((req, res) => {
-    const url = req.url ?? '/';
-    const failure = url.includes('list-type=2') ? fault(listings.push(url) - 1, url) : undefined;
-    const error = (status: number, code: string) => {
-      res.writeHead(status, { 'content-type': 'application/xml' });
-      res.end(
-        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>x</Message></Error>`,
-      );
-    };
-    if (failure === 'slowdown') return error(503, 'SlowDown');
-    if (failure === 'bad-key') return error(403, 'InvalidAccessKeyId');
-    if (failure === 'reset') return void req.socket.destroy();
-    const upstream = request(
-      `${fauxqs.endpoint}${url}`,
-      { method: req.method, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = await startS3FaultProxy(fauxqs.endpoint, (url) =>
+    url.includes('list-type=2') ? fault(listings.push(url) - 1, url) : undefined,
+  );
   proxyConfig = parseConfig(`
-s3: { endpoint: "${endpoint}", region: ${fauxqs.region}, forcePathStyle: true }
+s3: { endpoint: "${proxy.endpoint}", region: ${fauxqs.region}, forcePathStyle: true }
 rules: { builtin: false, paths: [${JSON.stringify(rulesDir)}], disabled: [Test.Scan.EveryGet] }
 `);
 });
+
+/** `s3-sentinel scan ARGS…` as a process, with fauxqs's credentials. */
+function runScanCli(args: string[]) {
+  return run('npx', ['tsx', 'src/cli.ts', 'scan', ...args], {
+    cwd: process.cwd(),
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: FAUXQS_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: FAUXQS_CREDENTIALS.secretAccessKey,
+    },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+}
 
 /** The first listing request of a prefix, when every path is checked: one key. */
 const isProbe = (url: string) => url.includes('max-keys=1&') || url.endsWith('max-keys=1');
 
 afterAll(async () => {
-  proxy?.closeAllConnections();
-  await new Promise((resolve) => proxy?.close(resolve));
+  await proxy?.close();
   await fauxqs?.stop();
 });
 
@@ -316,19 +307,7 @@ describe('scan s3://bucket/prefix', () => {
       `s3: { endpoint: "${fauxqs.endpoint}", region: ${fauxqs.region}, forcePathStyle: true }\n` +
         `rules: { builtin: false, paths: [${JSON.stringify(rulesDir)}], disabled: [Test.Scan.EveryGet] }\n`,
     );
-    const { stdout, stderr } = await run(
-      'npx',
-      ['tsx', 'src/cli.ts', 'scan', '--config', configFile, `s3://${bucket}/logs/`],
-      {
-        cwd: process.cwd(),
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: FAUXQS_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: FAUXQS_CREDENTIALS.secretAccessKey,
-        },
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
+    const { stdout, stderr } = await runScanCli(['--config', configFile, `s3://${bucket}/logs/`]);
     const alerts = stdout
       .split('\n')
       .filter(Boolean)
@@ -351,19 +330,7 @@ describe('scan s3://bucket/prefix', () => {
     // Every path is checked (one key listed); then the local file is scanned, its alerts sent, and
     // the prefix's listing fails for good.
     fault = (_n, url) => (isProbe(url) ? undefined : 'slowdown');
-    const failed = await run(
-      'npx',
-      ['tsx', 'src/cli.ts', 'scan', '--config', configFile, localFile, `s3://${bucket}/logs/`],
-      {
-        cwd: process.cwd(),
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: FAUXQS_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: FAUXQS_CREDENTIALS.secretAccessKey,
-        },
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    ).then(
+    const failed = await runScanCli(['--config', configFile, localFile, `s3://${bucket}/logs/`]).then(
       () => undefined,
       (err: unknown) => err as { code: number; stdout: string; stderr: string },
     );

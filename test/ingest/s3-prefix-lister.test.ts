@@ -1,10 +1,11 @@
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listObjects, parseS3Url } from '../../src/ingest/s3-prefix-lister.js';
 import type { S3RetryPolicy } from '../../src/ingest/s3-object-reader.js';
 import { startFauxqsHarness, type FauxqsHarness } from '../helpers/fauxqs.js';
+import { startS3FaultProxy, type S3Fault, type S3FaultProxy } from '../helpers/s3-fault-proxy.js';
 
 let fauxqs: FauxqsHarness;
 beforeAll(async () => {
@@ -76,11 +77,10 @@ describe('listObjects against fauxqs', () => {
 
 describe('listObjects when a page fails', () => {
   /** fauxqs behind a proxy; `fault` decides, per listing request with a continuation token, what goes wrong. */
-  let proxy: Server;
-  let endpoint: string;
+  let proxy: S3FaultProxy;
   let bucket: string;
   let pages: string[] = [];
-  let fault: (n: number) => 'slowdown' | 'reset' | 'denied' | 'hang' | undefined = () => undefined;
+  let fault: (n: number) => S3Fault = () => undefined;
   const keys = Array.from({ length: 7 }, (_, i) => `logs/${i}`);
 
   beforeAll(async () => {
@@ -88,38 +88,17 @@ describe('listObjects when a page fails', () => {
     for (const key of keys) {
       await fauxqs.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${key}\n` }));
     }
-    proxy = createServer((req, res) => {
-      const url = req.url ?? '/';
-      const failure = url.includes('continuation-token') ? fault(pages.push(url) - 1) : undefined;
-      const error = (status: number, code: string) => {
-        res.writeHead(status, { 'content-type': 'application/xml' });
-        res.end(
-          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>x</Message></Error>`,
-        );
-      };
-      if (failure === 'slowdown') return error(503, 'SlowDown');
-      if (failure === 'denied') return error(403, 'AccessDenied');
-      if (failure === 'reset') return void req.socket.destroy();
-      if (failure === 'hang') return; // accepted, never answered: a stuck proxy or VPC endpoint
-      const upstream = request(
-        `${fauxqs.endpoint}${url}`,
-        { method: req.method, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      req.pipe(upstream);
-    });
-    endpoint = await listen(proxy);
+    proxy = await startS3FaultProxy(fauxqs.endpoint, (url) =>
+      url.includes('continuation-token') ? fault(pages.push(url) - 1) : undefined,
+    );
   });
   afterAll(async () => {
-    await close(proxy);
+    await proxy.close();
   });
 
   function list(retry: S3RetryPolicy) {
     pages = [];
-    return listObjects(clientFor(endpoint), parseS3Url(`s3://${bucket}/logs/`), { pageSize: 2, retry });
+    return listObjects(clientFor(proxy.endpoint), parseS3Url(`s3://${bucket}/logs/`), { pageSize: 2, retry });
   }
 
   // One 503 or reset half-way through a large prefix stopped the whole backfill.
