@@ -91,9 +91,19 @@ describe('alerts of presigned requests', () => {
             pairs: [...new URLSearchParams(query)],
             repeated: { 'X-Amz-Signature': [query.length > 0 ? '0123456789abcdef' : ''] },
             pieces: query.split('&'),
+            json: JSON.stringify(Object.fromEntries(new URLSearchParams(query))),
+            entries: [...new URLSearchParams(query)].map(([name, value]) => ({ Key: name, Value: value })),
+            snake: Object.fromEntries(
+              [...new URLSearchParams(query)].map(([k, v]) => [k.toLowerCase().replaceAll('-', '_'), v]),
+            ),
+            splitOnEquals: decodeURIComponent(query)
+              .split('&')
+              .map((piece) => piece.split('=')),
             // Look like the names, are not secrets: kept.
             signature: 'SigV4',
+            algorithm: 'AWS4-HMAC-SHA256',
             note: 'checks the Signature=SigV4 field',
+            names: ['X-Amz-Signature', 'X-Amz-Security-Token'],
           };
         },
       },
@@ -113,7 +123,35 @@ describe('alerts of presigned requests', () => {
       ]),
       repeated: { 'X-Amz-Signature': ['[redacted]'] },
       signature: 'SigV4',
+      algorithm: 'AWS4-HMAC-SHA256',
       note: 'checks the Signature=SigV4 field',
+      names: ['X-Amz-Signature', 'X-Amz-Security-Token'],
     });
+  });
+
+  // A SigV2 presigned URL (`?AWSAccessKeyId=…&Expires=…&Signature=…`, base64 with `=` padding):
+  // its signature is found by value, however the rule reshapes it.
+  it('strip a SigV2 signature by its value, padded or not, in any shape', () => {
+    const signature = 'Zm9vYmFyYmF6cXV4cXV1eHh4eHk=';
+    const uri = `GET /photos/a.jpg?AWSAccessKeyId=AKIAEXAMPLE&Expires=1700000000&Signature=${encodeURIComponent(signature)} HTTP/1.1`;
+    const event = parseS3AccessLine(line({ requestUri: `"${uri}"` })) as S3AccessEvent;
+    const rule = testRule({
+      logTypes: ['AWS.S3ServerAccess'],
+      helpers: {
+        title: (e) => `Signed by ${String(e.get('requesturi')).split('Signature=')[1]}`,
+        alertContext: (e) => {
+          const query = decodeURIComponent(String(e.get('requesturi')).split(' ')[1]!.split('?')[1]!);
+          return {
+            pairs: query.split('&').map((piece) => piece.split('=')),
+            authorization: `AWS AKIAEXAMPLE:${signature}`,
+          };
+        },
+      },
+      kind: 'code',
+    });
+    const alert = buildAlert(toRuleMatch(rule, event), { alertId: 'a', windowStartMs: 0 });
+    expect(JSON.stringify(alert)).not.toContain('Zm9vYmFyYmF6cXV4cXV1eHh4eHk');
+    expect(alert.context).toMatchObject({ authorization: 'AWS AKIAEXAMPLE:[redacted]' });
+    expect(event.get('requesturi')).toBe(uri); // rules still see it whole
   });
 });

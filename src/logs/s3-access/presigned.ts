@@ -3,56 +3,85 @@
  * anyone can repeat the request until it expires. Such a URL reaches an alert in the request-URI,
  * in the referrer (a page opened from a presigned URL sends it with its sub-requests), and in any
  * title, dedup string, summary or context a rule builds from those. Alerts go to chat channels and
- * paging tools, so every string an alert carries is stripped of them, and so is every value
- * under a key named like those parameters or paired with such a name (a query a code rule turned
- * into an object or into `[name, value]` pairs). Rules still see the raw
- * record; `parse` prints it unchanged.
+ * paging tools, so they are stripped of them. Rules still see the raw record; `parse` prints it
+ * unchanged.
+ *
+ * Two passes over the alert. The first finds the secrets where a URL carries them
+ * (`?X-Amz-Signature=…`, `&X-Amz-Security-Token=…`, SigV2's `&Signature=…`, also percent-encoded
+ * once or twice, as in a presigned URL nested in another URL's query). The second replaces every
+ * occurrence of those values, in each form they may take (raw, decoded, encoded, without base64
+ * padding), in every string of the alert. A code rule can reshape the query any way it likes —
+ * JSON text, `[name, value]` pairs, `{name, value}` objects, renamed keys, `split('=')` — and the
+ * secret is still found, because it is looked for by its value, not by its surroundings.
  */
-// Also percent-encoded, as a presigned URL nested in another URL's query string is
-// (`?file=https%3A…%3FX-Amz-Signature%3D…`): there `%26` ends the value as `&` does. The SigV4
-// names also at the start of a string or after a space, `;` or `,`: a code rule may split the query
-// itself (`requesturi.split('&')` gives `X-Amz-Signature=…`). SigV2's bare `Signature` is a common
-// word, so outside a query it counts only with a value shaped like a signature.
-/** A signature's value: base64 or hex (SigV2's is base64 of 20 bytes), possibly percent-encoded. */
-const SIGNATURE_SHAPE = '[A-Za-z0-9+/=%_-]{16}';
-const PRESIGNED_SECRET = new RegExp(
-  [
-    String.raw`((?:^|[?&\s;,]|%3F|%26)(?:X-Amz-Signature|X-Amz-Security-Token)(?:=|%3D))`,
-    String.raw`((?:[?&]|%3F|%26)Signature(?:=|%3D))`,
-    String.raw`((?:^|[\s;,])Signature(?:=|%3D)(?=${SIGNATURE_SHAPE}))`,
-  ]
-    .map((prefix) => `${prefix}(?:(?!%26)[^&\\s"])*`)
-    .join('|'),
+
+// A parameter name where a URL (or a URL nested in one, percent-encoded once or twice) has one.
+// SigV2's bare `Signature` only there: elsewhere it is an ordinary word (`signature: SigV4`).
+const URL_SECRET = new RegExp(
+  String.raw`((?:[?&]|%3F|%26|%253F|%2526)(?:X-Amz-Signature|X-Amz-Security-Token|Signature)` +
+    String.raw`|(?:^|[^A-Za-z0-9_-])(?:X-Amz-Signature|X-Amz-Security-Token))` +
+    String.raw`(?:=|%3D|%253D)((?:(?!%26|%2526)[^&\s"'<>])*)`,
   'gi',
 );
-/** Names whose values are secrets wherever they appear: under such a key, or as a `[name, value]` pair. */
-const SECRET_NAME = /^(?:X-Amz-Signature|X-Amz-Security-Token)$/i;
-/** SigV2's `Signature`: a secret only when its value has a signature's shape (not `SigV4`). */
-const V2_SIGNATURE_NAME = /^Signature$/i;
 /** Cheap first test: most strings hold none of the parameter names. */
 const MAY_HOLD_SECRET = /signature|security-token/i;
+/** Shorter values are not signatures or tokens (a SigV4 signature has 64 characters). */
+const MIN_SECRET_CHARS = 8;
 /** Rule-built context can nest; deeper than this it is left as it is (it is still JSON). */
 const MAX_DEPTH = 32;
 
 const REDACTED = '[redacted]';
 
-/** The text with the values of presigned-URL signatures and session tokens replaced. */
-function withoutPresignedSecrets(text: string): string {
-  if (!MAY_HOLD_SECRET.test(text)) return text;
-  return text.replace(
-    PRESIGNED_SECRET,
-    (_match, amz?: string, v2?: string, bareV2?: string) => `${amz ?? v2 ?? bareV2}${REDACTED}`,
-  );
-}
-
 /**
  * `value` as sinks will send it — JSON, so `toJSON()` and class instances become plain data (a
- * `URL` a code rule put in its context is a string here) — with every string in it passed through
- * `withoutPresignedSecrets`. The parts that did not change are shared with `value`.
+ * `URL` a code rule put in its context is a string here) — with every presigned-URL secret it
+ * carries replaced by `[redacted]`. The parts that did not change are shared with `value`.
  */
 export function redactPresignedSecrets<T>(value: T): T {
   const plain = isPlainData(value, 0) ? value : (JSON.parse(JSON.stringify(value)) as T);
-  return redactStrings(plain, 0);
+  const secrets = new Set<string>();
+  forEachString(plain, 0, (text) => collectSecrets(text, secrets));
+  if (secrets.size === 0) return plain;
+  // Longest first: a value's encoded form contains its shorter pieces' positions.
+  const forms = [...secrets].sort((a, b) => b.length - a.length);
+  return replaceStrings(plain, 0, (text) => withoutSecrets(text, forms));
+}
+
+/** Adds to `secrets` every form of each signature or token a URL in `text` carries. */
+function collectSecrets(text: string, secrets: Set<string>): void {
+  if (!MAY_HOLD_SECRET.test(text)) return;
+  for (const match of text.matchAll(URL_SECRET)) {
+    for (const form of formsOf(match[2] ?? '')) if (form.length >= MIN_SECRET_CHARS) secrets.add(form);
+  }
+}
+
+/** A value as a code rule may have it: as logged, decoded once or twice, encoded, unpadded. */
+function formsOf(raw: string): string[] {
+  const forms = new Set<string>([raw]);
+  let decoded = raw;
+  for (let i = 0; i < 2; i++) {
+    decoded = safeDecode(decoded.replaceAll('+', ' '));
+    forms.add(decoded);
+  }
+  for (const form of [...forms]) {
+    forms.add(encodeURIComponent(form));
+    forms.add(form.replace(/(?:=|%3D)+$/i, '')); // base64 padding cut off by split('=')
+  }
+  return [...forms];
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function withoutSecrets(text: string, forms: readonly string[]): string {
+  let out = text;
+  for (const form of forms) if (out.includes(form)) out = out.replaceAll(form, REDACTED);
+  return out;
 }
 
 /** Strings, numbers, booleans, null, arrays and plain objects all the way down. */
@@ -65,55 +94,34 @@ function isPlainData(value: unknown, depth: number): boolean {
   return Object.values(value).every((element) => isPlainData(element, depth + 1));
 }
 
-function redactStrings<T>(value: T, depth: number): T {
-  if (typeof value === 'string') return withoutPresignedSecrets(value) as T;
+/** Calls `visit` with every string in `value`, object keys included (they reach sinks too). */
+function forEachString(value: unknown, depth: number, visit: (text: string) => void): void {
+  if (typeof value === 'string') return visit(value);
+  if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return;
+  for (const [key, element] of Object.entries(value)) {
+    if (!Array.isArray(value)) visit(key);
+    forEachString(element, depth + 1, visit);
+  }
+}
+
+/** `value` with `replace` applied to every string and object key; unchanged parts are shared. */
+function replaceStrings<T>(value: T, depth: number, replace: (text: string) => string): T {
+  if (typeof value === 'string') return replace(value) as T;
   if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return value;
   if (Array.isArray(value)) {
-    // `[name, value]`, as `[...new URLSearchParams(query)]` gives.
-    if (value.length === 2 && typeof value[0] === 'string' && isSecretName(value[0])) {
-      const secret = redactSecret(value[0], value[1], depth + 1);
-      return (secret === value[1] ? value : [value[0], secret]) as T;
-    }
     let copy: unknown[] | undefined;
     value.forEach((element, index) => {
-      const redacted = redactStrings(element, depth + 1);
-      if (redacted !== element) (copy ??= [...value])[index] = redacted;
+      const replaced = replaceStrings(element, depth + 1, replace);
+      if (replaced !== element) (copy ??= [...value])[index] = replaced;
     });
     return (copy ?? value) as T;
   }
-  let copy: Record<string, unknown> | undefined;
-  for (const [key, element] of Object.entries(value)) {
-    const redacted = isSecretName(key)
-      ? redactSecret(key, element, depth + 1)
-      : redactStrings(element, depth + 1);
-    if (redacted !== element) (copy ??= { ...(value as Record<string, unknown>) })[key] = redacted;
-  }
-  return (copy ?? value) as T;
-}
-
-function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name) || V2_SIGNATURE_NAME.test(name);
-}
-
-const SIGNATURE_VALUE = new RegExp(`^${SIGNATURE_SHAPE}`);
-
-/**
- * The value of a secret-named key or pair: every string in it replaced (for `Signature`, every
- * string shaped like a signature: a context field `signature: 'SigV4'` is not one). Repeated
- * parameters come as arrays (`querystring.parse`), so this goes down into them.
- */
-function redactSecret(name: string, value: unknown, depth: number): unknown {
-  if (typeof value === 'string') {
-    const secret = SECRET_NAME.test(name) || SIGNATURE_VALUE.test(value);
-    return secret && value !== '' ? REDACTED : withoutPresignedSecrets(value);
-  }
-  if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return value;
   let changed = false;
   const entries = Object.entries(value).map(([key, element]) => {
-    const redacted = redactSecret(name, element, depth + 1);
-    if (redacted !== element) changed = true;
-    return [key, redacted] as const;
+    const newKey = replace(key);
+    const replaced = replaceStrings(element, depth + 1, replace);
+    if (newKey !== key || replaced !== element) changed = true;
+    return [newKey, replaced] as const;
   });
-  if (!changed) return value;
-  return Array.isArray(value) ? entries.map(([, element]) => element) : Object.fromEntries(entries);
+  return (changed ? Object.fromEntries(entries) : value) as T;
 }
