@@ -38,6 +38,14 @@ export function buildLogObject(spec: LogObjectSpec): LogObject {
   };
 }
 
-export async function uploadLogObject(s3: S3Client, bucket: string, object: LogObject): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: object.key, Body: object.body }));
+/** Uploads the object; resolves with its ETag, which S3's notification of it carries. */
+export async function uploadLogObject(
+  s3: S3Client,
+  bucket: string,
+  object: LogObject,
+): Promise<string | undefined> {
+  const { ETag } = await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: object.key, Body: object.body }),
+  );
+  return ETag;
 }

@@ -9,6 +9,8 @@ export interface ObjectRef {
   /** The key as stored in S3 (not encoded). */
   key: string;
   size: number;
+  /** The ETag S3 gave the object (the notification carries it, without quotes). */
+  etag?: string;
 }
 
 const EVENT_TIME = () => new Date().toISOString();
@@ -36,7 +38,12 @@ function s3Record(ref: ObjectRef, region: string): Record<string, unknown> {
         ownerIdentity: { principalId: 'A3NL1KOZZKEXAMPLE' },
         arn: `arn:aws:s3:::${ref.bucket}`,
       },
-      object: { key: formEncodeKey(ref.key), size: ref.size, sequencer: '0055AED6DCD90281E5' },
+      object: {
+        key: formEncodeKey(ref.key),
+        size: ref.size,
+        ...(ref.etag && { eTag: ref.etag.replaceAll('"', '') }),
+        sequencer: '0055AED6DCD90281E5',
+      },
     },
   };
 }
@@ -63,7 +70,7 @@ export function eventBridgeNotification(ref: ObjectRef, region: string): string 
       object: {
         key: ref.key,
         size: ref.size,
-        etag: 'b1946ac92492d2347c6235b4d2611184',
+        ...(ref.etag && { etag: ref.etag.replaceAll('"', '') }),
         sequencer: '00617F08299329D189',
       },
       'request-id': 'N4N7GDK58NMKJ12R',

@@ -47,7 +47,9 @@ function logObjects(): LogObject[] {
 
 export async function runScenario(emulator: DemoEmulator, resources: DemoResources): Promise<Scenario> {
   const objects = logObjects();
-  for (const object of objects) await uploadLogObject(emulator.s3, resources.bucket, object);
+  const etags = new Map<LogObject, string | undefined>();
+  for (const object of objects)
+    etags.set(object, await uploadLogObject(emulator.s3, resources.bucket, object));
   const [first, second, third, fourth, fifth] = objects as [
     LogObject,
     LogObject,
@@ -60,6 +62,7 @@ export async function runScenario(emulator: DemoEmulator, resources: DemoResourc
     bucket: resources.bucket,
     key: object.key,
     size: object.body.length,
+    etag: etags.get(object),
   });
   const send = (body: string) =>
     emulator.sqs.send(new SendMessageCommand({ QueueUrl: resources.queue.queueUrl, MessageBody: body }));

@@ -21,7 +21,7 @@ export const EXPECTED_ACTIONS: Record<string, string[]> = {
     'sqs:ChangeMessageVisibility',
     'sqs:GetQueueAttributes',
   ],
-  ReadAccessLogObjects: ['s3:GetObject'],
+  ReadAccessLogObjects: ['s3:GetObject', 's3:GetObjectVersion'],
   ListAccessLogsForBackfill: ['s3:ListBucket'],
   DecryptWithCustomerManagedKey: ['kms:Decrypt'],
   UseDedupTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],

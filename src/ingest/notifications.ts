@@ -18,6 +18,13 @@ export interface ObjectRef {
   eventTimeMs?: number;
   /** The bucket's region, when the notification names it. */
   region?: string;
+  /**
+   * The announced version (a versioned bucket): read exactly that one, so that a log object
+   * overwritten or deleted before it is read still shows what it recorded.
+   */
+  versionId?: string;
+  /** The announced content's ETag: on an unversioned bucket, a read of anything else fails. */
+  etag?: string;
 }
 
 /** Why a record, or a whole message, was skipped without error. */
@@ -176,7 +183,27 @@ function s3RecordToRef(record: unknown): ObjectRef | IgnoredReason {
     size: typeof object.size === 'number' ? object.size : undefined,
     eventTimeMs: parseTime(record.eventTime),
     region: regionOf(record.awsRegion),
+    versionId: versionOf(object.versionId),
+    etag: etagOf(object.eTag),
   });
+}
+
+/**
+ * A version id as S3 writes them (up to 1024 URL-safe characters), or undefined: absent or `null`
+ * on an unversioned bucket, and the literal `null` (a suspended bucket's version) reads as the
+ * latest object, which If-Match on the ETag then pins.
+ */
+function versionOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== 'null' && VERSION_ID.test(value) ? value : undefined;
+}
+
+const VERSION_ID = /^[A-Za-z0-9._+/=-]{1,1024}$/;
+
+/** An ETag (hex, `-N` for multipart; quoted or not), quoted as If-Match wants it, or undefined. */
+function etagOf(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const bare = value.replace(/^"(.*)"$/, '$1');
+  return /^[0-9A-Fa-f]{1,64}(-\d{1,5})?$/.test(bare) ? `"${bare}"` : undefined;
 }
 
 /**
@@ -217,6 +244,8 @@ function parseEventBridge(
     size: typeof object.size === 'number' ? object.size : undefined,
     eventTimeMs: parseTime(event.time),
     region: regionOf(event.region),
+    versionId: versionOf(object['version-id']),
+    etag: etagOf(object.etag),
   });
   const refs: ObjectRef[] = [];
   const ignored: IgnoredReason[] = [];
@@ -233,7 +262,11 @@ function keepOrFilter(
   if (filter.ignoreBuckets?.includes(ref.bucket)) ignored.push('bucket-ignored');
   else if (filter.keyPrefixes?.length && !filter.keyPrefixes.some((p) => ref.key.startsWith(p))) {
     ignored.push('key-prefix-filtered');
-  } else refs.push(ref);
+  } else if (!refs.some((kept) => sameObject(kept, ref))) refs.push(ref); // listed twice: read once
+}
+
+function sameObject(a: ObjectRef, b: ObjectRef): boolean {
+  return a.bucket === b.bucket && a.key === b.key && a.versionId === b.versionId && a.etag === b.etag;
 }
 
 function finish(
@@ -269,6 +302,8 @@ function withOptional(ref: { [K in keyof ObjectRef]: ObjectRef[K] | undefined })
   if (ref.size !== undefined) out.size = ref.size;
   if (ref.eventTimeMs !== undefined) out.eventTimeMs = ref.eventTimeMs;
   if (ref.region !== undefined) out.region = ref.region;
+  if (ref.versionId !== undefined) out.versionId = ref.versionId;
+  if (ref.etag !== undefined) out.etag = ref.etag;
   return out;
 }
 

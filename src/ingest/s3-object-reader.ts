@@ -43,7 +43,9 @@ export class S3ReadError extends Error {
   }
 }
 
-const GONE = new Set(['NoSuchKey', 'NoSuchBucket', 'NotFound']);
+// PreconditionFailed: the announced content was replaced (If-Match on its ETag); NoSuchVersion:
+// the announced version was deleted. Either way what the notification announced cannot be read.
+const GONE = new Set(['NoSuchKey', 'NoSuchBucket', 'NotFound', 'NoSuchVersion', 'PreconditionFailed']);
 const DENIED = new Set([
   'AccessDenied',
   'Forbidden',
@@ -93,8 +95,11 @@ export function classifyS3Error(err: unknown): { kind: S3ReadErrorKind; errorCod
   const name = e?.Code ?? e?.name ?? 'Unknown';
   const status = e?.$metadata?.httpStatusCode;
   const nodeCode = typeof e?.code === 'string' ? e.code : undefined;
-  if (GONE.has(name) || status === 404)
-    return { kind: 'gone', errorCode: GONE.has(name) ? name : 'NotFound' };
+  if (GONE.has(name) || status === 404 || status === 412)
+    return {
+      kind: 'gone',
+      errorCode: GONE.has(name) ? name : status === 412 ? 'PreconditionFailed' : 'NotFound',
+    };
   // Any 403 keeps its own code (InvalidAccessKeyId is not a missing permission); one without a
   // code is AccessDenied.
   if (DENIED.has(name) || status === 403)
@@ -244,6 +249,12 @@ export class S3ObjectReader {
 
   /** Set by close(): a read still starting then (a resume at shutdown) gets a client of its own. */
   private closed = false;
+  /**
+   * Whether to ask for the announced version. Turned off, with one warning, once a versioned read
+   * was denied and the same read without the version succeeded: the role lacks
+   * s3:GetObjectVersion, and the latest version, pinned by the announced ETag, is read instead.
+   */
+  private readsVersions = true;
 
   constructor(private readonly options: S3ObjectReaderOptions) {}
 
@@ -422,17 +433,20 @@ export class S3ObjectReader {
     const endUse = useClient(entry);
     let response;
     try {
-      response = await this.withResponseTimeout(signal, (abortSignal) =>
-        entry.client.send(
-          new GetObjectCommand({
-            Bucket: ref.bucket,
-            Key: ref.key,
-            Range: part?.range,
-            IfMatch: part?.ifMatch,
-          }),
-          { abortSignal },
-        ),
-      );
+      const versionId = this.readsVersions ? ref.versionId : undefined;
+      try {
+        response = await this.getObject(entry, ref, versionId, part, signal);
+      } catch (err) {
+        if (versionId === undefined || classifyS3Error(err).kind !== 'denied') throw err;
+        response = await this.getObject(entry, ref, undefined, part, signal).catch(() => {
+          throw err; // denied either way: not the version permission
+        });
+        this.readsVersions = false;
+        this.options.logger.warn(
+          { bucket: ref.bucket, errorCode: classifyS3Error(err).errorCode },
+          's3:GetObjectVersion is not granted: reading the latest version of each log object, pinned by its announced ETag, instead of the announced version (grant it: see docs/ingestion.md)',
+        );
+      }
     } catch (err) {
       endUse();
       throw err;
@@ -454,6 +468,33 @@ export class S3ObjectReader {
       throw this.count(new S3ReadError('too-large', 'ObjectTooLarge', ref));
     }
     return { body, contentLength, etag: response.ETag };
+  }
+
+  /**
+   * One GetObject of what the notification announced: its version when known (a versioned bucket),
+   * else the latest object with If-Match on the announced ETag, so that content replaced since the
+   * notification is refused (412) rather than read in its place. A ranged resume pins the ETag of
+   * its first response instead.
+   */
+  private getObject(
+    entry: RegionClient,
+    ref: ObjectRef,
+    versionId: string | undefined,
+    part: RangedPart | undefined,
+    signal: AbortSignal | undefined,
+  ) {
+    return this.withResponseTimeout(signal, (abortSignal) =>
+      entry.client.send(
+        new GetObjectCommand({
+          Bucket: ref.bucket,
+          Key: ref.key,
+          VersionId: versionId,
+          Range: part?.range,
+          IfMatch: part?.ifMatch ?? (versionId === undefined ? ref.etag : undefined),
+        }),
+        { abortSignal },
+      ),
+    );
   }
 
   /** `withResponseTimeout` with this reader's limit: the limit ends with the response headers. */

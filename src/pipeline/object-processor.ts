@@ -26,6 +26,15 @@ import type { UndeliveredAlerts } from './undelivered-alerts.js';
 
 export { MAX_PENDING_DISPATCHES };
 
+/** What a `gone` read means, by S3's error code. */
+const GONE_MESSAGES: Record<string, string> = {
+  NoSuchKey: 'log object was deleted before it was read, so its lines were not checked; skipped',
+  NoSuchVersion:
+    'the announced version of the log object was deleted before it was read, so its lines were not checked; skipped',
+  PreconditionFailed:
+    'log object was replaced after it was announced, so the announced lines were not checked; skipped',
+  NoSuchBucket: 'the log bucket no longer exists; skipped',
+};
 /** Parse errors logged per object; the rest are only counted. */
 const LOGGED_PARSE_ERRORS_PER_OBJECT = 3;
 
@@ -260,7 +269,10 @@ class ObjectRun {
     if (this.signal.aborted) return 'aborted';
     if (err instanceof S3ReadError) {
       if (err.kind === 'gone') {
-        this.log.warn({ errorCode: err.errorCode }, 'log object no longer exists; skipped');
+        // What the notification announced can never be read now, so its lines go unchecked: an
+        // error, for the alarm. Log objects are written once and never changed, so this is log
+        // tampering, or a lifecycle rule shorter than the backlog.
+        this.log.error({ errorCode: err.errorCode }, GONE_MESSAGES[err.errorCode] ?? GONE_MESSAGES.NoSuchKey);
         return 'gone';
       }
       // Throttling heals by itself; access denied, a KMS key, an object too large do not: those

@@ -81,7 +81,8 @@ export class UndeliveredAlerts {
   }
 }
 
-// NUL cannot appear in a bucket name, so the key is unambiguous.
+// NUL cannot appear in a bucket name or a version id, so the key is unambiguous. Two versions of
+// one key are two objects.
 function objectKey(ref: ObjectRef): string {
-  return `${ref.bucket}\u0000${ref.key}`;
+  return `${ref.bucket}\u0000${ref.versionId ?? ''}\u0000${ref.key}`;
 }

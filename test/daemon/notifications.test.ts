@@ -132,7 +132,13 @@ describe('s3-sentinel run: notification forms', () => {
       1,
     );
     expect(await metricValue(metrics.messagesPoison, { reason: 'not-json' })).toBe(1);
-    expect(logs.lines().some((l) => l.msg === 'log object no longer exists; skipped')).toBe(true);
+    expect(logs.lines()).toContainEqual(
+      expect.objectContaining({
+        level: 50, // an error: its lines were never checked
+        errorCode: 'NoSuchKey',
+        msg: 'log object was deleted before it was read, so its lines were not checked; skipped',
+      }),
+    );
   });
 
   it('never alerts on its own reads, but does on a forged user agent', async () => {

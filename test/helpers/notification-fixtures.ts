@@ -12,6 +12,12 @@ export interface S3RecordInput {
   eventName?: string;
   eventTime?: string;
   region?: string;
+  /**
+   * The object's ETag as S3 writes it (unquoted). Left out when not given: the reader pins what it
+   * reads to it, and a test does not know the ETags fauxqs gives its objects.
+   */
+  eTag?: string;
+  versionId?: string;
 }
 
 export function s3Record(input: S3RecordInput): Record<string, unknown> {
@@ -38,7 +44,8 @@ export function s3Record(input: S3RecordInput): Record<string, unknown> {
       object: {
         key: input.encodedKey,
         size: input.size ?? 1024,
-        eTag: 'd41d8cd98f00b204e9800998ecf8427e',
+        ...(input.eTag !== undefined && { eTag: input.eTag }),
+        ...(input.versionId !== undefined && { versionId: input.versionId }),
         sequencer: '0055AED6DCD90281E5',
       },
     },
@@ -87,6 +94,9 @@ export function eventBridgeEvent(input: {
   detailType?: string;
   time?: string;
   region?: string;
+  /** Unquoted, as EventBridge writes it; left out when not given (see S3RecordInput.eTag). */
+  etag?: string;
+  versionId?: string;
 }): string {
   return JSON.stringify({
     version: '0',
@@ -103,7 +113,8 @@ export function eventBridgeEvent(input: {
       object: {
         key: input.key,
         size: input.size ?? 5,
-        etag: 'b1946ac92492d2347c6235b4d2611184',
+        ...(input.etag !== undefined && { etag: input.etag }),
+        ...(input.versionId !== undefined && { 'version-id': input.versionId }),
         sequencer: '617f08299329d189',
       },
       'request-id': 'N4N7GDK58NMKJ12R',

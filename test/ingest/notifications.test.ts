@@ -151,6 +151,62 @@ describe('parseNotification: S3 → EventBridge → SQS', () => {
   });
 });
 
+// The reader asks for exactly what was announced, so that content replaced or deleted between the
+// notification and the read cannot stand in for it.
+describe('parseNotification: the announced version and ETag', () => {
+  it('keeps versionId and eTag of an S3 record, the ETag quoted for If-Match', () => {
+    const body = s3Notification(
+      {
+        bucket: 'b',
+        encodedKey: 'k1',
+        eTag: 'd41d8cd98f00b204e9800998ecf8427e',
+        versionId: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY',
+      },
+      { bucket: 'b', encodedKey: 'k2', eTag: '"1f2e3d4c5b6a79881f2e3d4c5b6a7988-12"', versionId: 'null' },
+      { bucket: 'b', encodedKey: 'k3', eTag: 'not an etag', versionId: 'bad version id' },
+    );
+    const result = parseNotification(body);
+    expect(result.kind === 'objects' && result.refs).toMatchObject([
+      {
+        key: 'k1',
+        versionId: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY',
+        etag: '"d41d8cd98f00b204e9800998ecf8427e"',
+      },
+      { key: 'k2', etag: '"1f2e3d4c5b6a79881f2e3d4c5b6a7988-12"' }, // a suspended bucket's `null` version
+      { key: 'k3' },
+    ]);
+    const [, suspended, junk] = result.kind === 'objects' ? result.refs : [];
+    expect(suspended).not.toHaveProperty('versionId');
+    expect(junk).not.toHaveProperty('versionId');
+    expect(junk).not.toHaveProperty('etag');
+  });
+
+  // A forwarder or a hand-built batch may list one object twice: read it once.
+  it('keeps one ref for an object listed twice in a message, but both versions of a key', () => {
+    const body = s3Notification(
+      { bucket: 'b', encodedKey: 'k', versionId: 'v1' },
+      { bucket: 'b', encodedKey: 'k', versionId: 'v1' },
+      { bucket: 'b', encodedKey: 'k', versionId: 'v2' },
+    );
+    const result = parseNotification(body);
+    expect(result.kind === 'objects' && result.refs.map((ref) => ref.versionId)).toEqual(['v1', 'v2']);
+  });
+
+  it('keeps version-id and etag of an EventBridge event', () => {
+    const body = eventBridgeEvent({
+      bucket: 'b',
+      key: 'k',
+      etag: 'b1946ac92492d2347c6235b4d2611184',
+      versionId: 'v.2',
+    });
+    const result = parseNotification(body);
+    expect(result.kind === 'objects' && result.refs[0]).toMatchObject({
+      versionId: 'v.2',
+      etag: '"b1946ac92492d2347c6235b4d2611184"',
+    });
+  });
+});
+
 describe('parseNotification: filters', () => {
   const body = s3Notification(
     { bucket: 'logs', encodedKey: 'access/one' },

@@ -109,6 +109,86 @@ describe('S3ObjectReader against fauxqs', () => {
   });
 });
 
+// Log objects are written once: content that changed between the notification and the read means
+// someone replaced it, and reading the replacement would hide what the announced object recorded.
+describe('S3ObjectReader reads what the notification announced', () => {
+  it('pins the announced ETag: a replaced object is gone (PreconditionFailed), not read', async () => {
+    const written = await fauxqs.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'logs/pinned', Body: `${LOG_LINES[0]}\n` }),
+    );
+    const { reader: r } = reader();
+    const announced = { bucket, key: 'logs/pinned', etag: written.ETag! };
+    expect(await readLines((await r.open(announced)).body)).toEqual([LOG_LINES[0]]);
+    await put('logs/pinned', 'harmless replacement\n');
+    await expect(r.open(announced)).rejects.toMatchObject({ kind: 'gone', errorCode: 'PreconditionFailed' });
+    r.close();
+  });
+
+  describe('on a versioned bucket', () => {
+    let server: ReturnType<typeof createServer>;
+    let endpoint: string;
+    let seen: string[] = [];
+    let versionReads: 'allowed' | 'denied' = 'allowed';
+
+    beforeAll(async () => {
+      // fauxqs keeps no versions: this endpoint answers as S3 does, and records what was asked.
+      server = createServer((req, res) => {
+        const url = new URL(req.url ?? '/', 'http://x');
+        const versionId = url.searchParams.get('versionId');
+        seen.push(`${versionId ?? '-'} ${String(req.headers['if-match'] ?? '-')}`);
+        if (versionId !== null && versionReads === 'denied') {
+          res.writeHead(403, { 'content-type': 'application/xml' });
+          res.end('<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>x</Message></Error>');
+          return;
+        }
+        const body = versionId === 'v1' ? 'announced\n' : 'latest\n';
+        res.writeHead(200, { 'content-type': 'binary/octet-stream', etag: '"e1"' });
+        res.end(body);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('reads the announced version, not the latest', async () => {
+      seen = [];
+      versionReads = 'allowed';
+      const { reader: r } = reader({ endpoint });
+      const opened = await r.open({ bucket: 'b', key: 'k', versionId: 'v1', etag: '"e1"' });
+      expect(await readLines(opened.body)).toEqual(['announced']);
+      expect(seen).toEqual(['v1 -']); // the version pins it; no If-Match needed
+      r.close();
+    });
+
+    // A role granted only s3:GetObject (the policy before versions were read) must keep working.
+    it('without s3:GetObjectVersion, reads the latest pinned by the ETag, and says so once', async () => {
+      seen = [];
+      versionReads = 'denied';
+      const metrics = createMetrics();
+      const { logger, lines } = captureLogger();
+      const r = new S3ObjectReader({
+        metrics,
+        logger,
+        defaultRegion: fauxqs.region,
+        endpoint,
+        forcePathStyle: true,
+        credentials: fauxqs.clientConfig.credentials,
+        userAgent: ownUserAgent('9.9.9'),
+        backoffBaseMs: 1,
+      });
+      for (let i = 0; i < 2; i++) {
+        const opened = await r.open({ bucket: 'b', key: 'k', versionId: 'v1', etag: '"e1"' });
+        expect(await readLines(opened.body)).toEqual(['latest']);
+      }
+      expect(seen).toEqual(['v1 -', '- "e1"', '- "e1"']); // asked for the version once only
+      expect(lines().filter((line) => String(line.msg).includes('s3:GetObjectVersion'))).toHaveLength(1);
+      r.close();
+    });
+  });
+});
+
 describe('S3ObjectReader against a throttling endpoint', () => {
   let requests: IncomingHttpHeaders[] = [];
   let statuses: number[] = [];
