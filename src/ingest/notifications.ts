@@ -65,11 +65,20 @@ export function decodeNotificationKey(key: string): string {
   }
 }
 
+/**
+ * The text without a leading byte-order mark. AWS sends none, but a notification sent again by
+ * hand (`aws sqs send-message --message-body file://x.json` from an editor that writes one) or by a
+ * forwarder may carry it, and JSON.parse refuses it: the object would be dropped as poison.
+ */
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** Parses one SQS message body. Never throws. */
 export function parseNotification(body: string, filter: NotificationFilter = {}): NotificationParseResult {
   let json: unknown;
   try {
-    json = JSON.parse(body);
+    json = JSON.parse(withoutBom(body));
   } catch {
     return { kind: 'poison', reason: 'not-json', detail: `body is not JSON: ${preview(body)}` };
   }
@@ -145,7 +154,7 @@ function parseSnsMessage(
 ): NotificationParseResult {
   let inner: unknown;
   try {
-    inner = JSON.parse(message);
+    inner = JSON.parse(withoutBom(message));
   } catch {
     return { kind: 'poison', reason: 'not-json', detail: `SNS Message is not JSON: ${preview(message)}` };
   }

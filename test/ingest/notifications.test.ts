@@ -207,6 +207,14 @@ describe('parseNotification: the announced version and ETag', () => {
   });
 });
 
+describe('parseNotification: a byte-order mark', () => {
+  it('reads a body, or an SNS Message, that starts with one', () => {
+    const body = s3Notification({ bucket: 'b', encodedKey: 'k' });
+    expect(parseNotification(`\uFEFF${body}`)).toMatchObject({ kind: 'objects', refs: [{ key: 'k' }] });
+    expect(parseNotification(snsEnvelope(`\uFEFF${body}`))).toMatchObject({ kind: 'objects' });
+  });
+});
+
 describe('parseNotification: filters', () => {
   const body = s3Notification(
     { bucket: 'logs', encodedKey: 'access/one' },
