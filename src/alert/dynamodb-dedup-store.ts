@@ -77,13 +77,16 @@ export class DynamoDbDedupStore implements DedupStore {
     if (match === undefined || match.upTo > MAX_TRACKED_THRESHOLD) {
       return this.add(key, windowStartMs, expiresAtMs);
     }
+    let count: number;
     try {
       return await this.add(key, windowStartMs, expiresAtMs, match);
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      // The refusal carries the item (ReturnValuesOnConditionCheckFailure); an emulator's may not.
+      const counted = Number(err.Item?.count?.N);
+      count = Number.isInteger(counted) ? counted : await this.count(key, windowStartMs);
     }
     // Refused: this match was counted already, or the threshold is reached (ids no longer kept).
-    const count = await this.count(key, windowStartMs);
     return count >= match.upTo ? this.add(key, windowStartMs, expiresAtMs) : count;
   }
 
@@ -122,6 +125,7 @@ export class DynamoDbDedupStore implements DedupStore {
           }),
         },
         ReturnValues: 'UPDATED_NEW',
+        ...(match && { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const }),
       }),
     );
     const count = Number(response.Attributes?.count?.N);

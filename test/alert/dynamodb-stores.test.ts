@@ -1,4 +1,4 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbDedupStore, dedupItemKey } from '../../src/alert/dynamodb-dedup-store.js';
 import { DynamoDbLedger, ledgerItemKey } from '../../src/alert/dynamodb-ledger.js';
@@ -105,6 +105,25 @@ describe('DynamoDbDedupStore against dynalite', () => {
     // A threshold above 100 keeps no ids: every read counts.
     expect(await a!.increment('high', WINDOW, EXPIRES, match(1, 101))).toBe(1);
     expect(await a!.increment('high', WINDOW, EXPIRES, match(1, 101))).toBe(2);
+  });
+
+  // DynamoDB returns the item with a refused conditional write: no second request for the count.
+  // (dynalite does not, so the read that replaces it is what the test above runs.)
+  it('takes the count of a refused write from the refusal when it carries the item', async () => {
+    const sent: string[] = [];
+    const client = {
+      send: async (command: object) => {
+        sent.push(command.constructor.name);
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+          Item: { count: { N: '2' } },
+        });
+      },
+    } as unknown as DynamoDBClient;
+    const store = new DynamoDbDedupStore({ client, tableName: 't' });
+    expect(await store.increment('k', WINDOW, EXPIRES, { id: 't:1:a', upTo: 3 })).toBe(2);
+    expect(sent).toEqual(['UpdateItemCommand']);
   });
 
   it('rejects with the table name when the table does not exist', async () => {
