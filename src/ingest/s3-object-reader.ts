@@ -78,6 +78,8 @@ const THROTTLED = new Set([
 
 const DEFAULT_READ_IDLE_TIMEOUT_MS = 60_000;
 export const DEFAULT_RESPONSE_TIMEOUT_MS = 60_000;
+/** How long a bucket where versioned reads were denied is read without them before trying again. */
+const VERSION_RETRY_MS = 10 * 60_000;
 
 const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 
@@ -100,8 +102,10 @@ export function classifyS3Error(err: unknown): { kind: S3ReadErrorKind; errorCod
       kind: 'gone',
       errorCode: GONE.has(name) ? name : status === 412 ? 'PreconditionFailed' : 'NotFound',
     };
-  // Any 403 keeps its own code (InvalidAccessKeyId is not a missing permission); one without a
-  // code is AccessDenied.
+  // S3 sends a skewed clock as a 403; the SDK corrects its clock from it, so trying again helps.
+  if (name === 'RequestTimeTooSkewed') return { kind: 'throttled', errorCode: name };
+  // Any other 403 keeps its own code (InvalidAccessKeyId is not a missing permission); one without
+  // a code is AccessDenied.
   if (DENIED.has(name) || status === 403)
     return { kind: 'denied', errorCode: wellFormedCode(name) ?? 'AccessDenied' };
   if (nodeCode && THROTTLED.has(nodeCode)) return { kind: 'throttled', errorCode: nodeCode };
@@ -250,11 +254,13 @@ export class S3ObjectReader {
   /** Set by close(): a read still starting then (a resume at shutdown) gets a client of its own. */
   private closed = false;
   /**
-   * Whether to ask for the announced version. Turned off, with one warning, once a versioned read
-   * was denied and the same read without the version succeeded: the role lacks
-   * s3:GetObjectVersion, and the latest version, pinned by the announced ETag, is read instead.
+   * Buckets whose announced versions this role may not read, until when (ms): a versioned read
+   * there got `AccessDenied` while the same read without the version succeeded, so the role (or
+   * the bucket's policy) lacks s3:GetObjectVersion. Their latest version, pinned by the announced
+   * ETag, is read instead; the versioned read is tried again after VERSION_RETRY_MS, in case the
+   * grant was added. Per bucket: one bucket's policy says nothing of another's.
    */
-  private readsVersions = true;
+  private readonly versionDenied = new LRUCache<string, number>({ max: 1_000 });
 
   constructor(private readonly options: S3ObjectReaderOptions) {}
 
@@ -433,19 +439,26 @@ export class S3ObjectReader {
     const endUse = useClient(entry);
     let response;
     try {
-      const versionId = this.readsVersions ? ref.versionId : undefined;
+      const deniedUntil = this.versionDenied.get(ref.bucket);
+      const versionId = deniedUntil !== undefined && Date.now() < deniedUntil ? undefined : ref.versionId;
       try {
         response = await this.getObject(entry, ref, versionId, part, signal);
       } catch (err) {
-        if (versionId === undefined || classifyS3Error(err).kind !== 'denied') throw err;
-        response = await this.getObject(entry, ref, undefined, part, signal).catch(() => {
-          throw err; // denied either way: not the version permission
+        // Only a plain AccessDenied can be the missing version permission (a clock skew or an
+        // expiring token is a 403 too, and says so).
+        if (versionId === undefined || classifyS3Error(err).errorCode !== 'AccessDenied') throw err;
+        response = await this.getObject(entry, ref, undefined, part, signal).catch((fallbackErr: unknown) => {
+          // Denied either way: not the version permission, and the first answer says so. Any other
+          // failure (throttled, replaced, gone) is the fallback's own.
+          throw classifyS3Error(fallbackErr).kind === 'denied' ? err : fallbackErr;
         });
-        this.readsVersions = false;
-        this.options.logger.warn(
-          { bucket: ref.bucket, errorCode: classifyS3Error(err).errorCode },
-          's3:GetObjectVersion is not granted: reading the latest version of each log object, pinned by its announced ETag, instead of the announced version (grant it: see docs/ingestion.md)',
-        );
+        if (deniedUntil === undefined) {
+          this.options.logger.warn(
+            { bucket: ref.bucket },
+            's3:GetObjectVersion is not granted on this bucket: reading the latest version of its log objects, pinned by the announced ETag, instead of the announced version (grant it: see docs/ingestion.md)',
+          );
+        }
+        this.versionDenied.set(ref.bucket, Date.now() + VERSION_RETRY_MS);
       }
     } catch (err) {
       endUse();

@@ -128,22 +128,25 @@ describe('S3ObjectReader reads what the notification announced', () => {
     let server: ReturnType<typeof createServer>;
     let endpoint: string;
     let seen: string[] = [];
-    let versionReads: 'allowed' | 'denied' = 'allowed';
+    /** What a versioned read of a bucket answers, and then what a read of the latest answers. */
+    let versioned: Record<string, [number, string]> = {};
+    let latest: Array<[number, string]> = [];
 
     beforeAll(async () => {
       // fauxqs keeps no versions: this endpoint answers as S3 does, and records what was asked.
       server = createServer((req, res) => {
         const url = new URL(req.url ?? '/', 'http://x');
+        const bucketName = url.pathname.split('/')[1]!;
         const versionId = url.searchParams.get('versionId');
-        seen.push(`${versionId ?? '-'} ${String(req.headers['if-match'] ?? '-')}`);
-        if (versionId !== null && versionReads === 'denied') {
-          res.writeHead(403, { 'content-type': 'application/xml' });
-          res.end('<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>x</Message></Error>');
+        seen.push(`${bucketName} ${versionId ?? '-'} ${String(req.headers['if-match'] ?? '-')}`);
+        const [status, code] = (versionId !== null ? versioned[bucketName] : latest.shift()) ?? [200, ''];
+        if (status !== 200) {
+          res.writeHead(status, { 'content-type': 'application/xml' });
+          res.end(`<?xml version="1.0"?><Error><Code>${code}</Code><Message>x</Message></Error>`);
           return;
         }
-        const body = versionId === 'v1' ? 'announced\n' : 'latest\n';
         res.writeHead(200, { 'content-type': 'binary/octet-stream', etag: '"e1"' });
-        res.end(body);
+        res.end(versionId === 'v1' ? 'announced\n' : 'latest\n');
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -152,24 +155,10 @@ describe('S3ObjectReader reads what the notification announced', () => {
       await new Promise((resolve) => server.close(resolve));
     });
 
-    it('reads the announced version, not the latest', async () => {
-      seen = [];
-      versionReads = 'allowed';
-      const { reader: r } = reader({ endpoint });
-      const opened = await r.open({ bucket: 'b', key: 'k', versionId: 'v1', etag: '"e1"' });
-      expect(await readLines(opened.body)).toEqual(['announced']);
-      expect(seen).toEqual(['v1 -']); // the version pins it; no If-Match needed
-      r.close();
-    });
-
-    // A role granted only s3:GetObject (the policy before versions were read) must keep working.
-    it('without s3:GetObjectVersion, reads the latest pinned by the ETag, and says so once', async () => {
-      seen = [];
-      versionReads = 'denied';
-      const metrics = createMetrics();
+    function versionedReader() {
       const { logger, lines } = captureLogger();
       const r = new S3ObjectReader({
-        metrics,
+        metrics: createMetrics(),
         logger,
         defaultRegion: fauxqs.region,
         endpoint,
@@ -178,12 +167,65 @@ describe('S3ObjectReader reads what the notification announced', () => {
         userAgent: ownUserAgent('9.9.9'),
         backoffBaseMs: 1,
       });
+      return { r, lines };
+    }
+    const announced = (bucketName: string) => ({
+      bucket: bucketName,
+      key: 'k',
+      versionId: 'v1',
+      etag: '"e1"',
+    });
+
+    it('reads the announced version, not the latest', async () => {
+      seen = [];
+      versioned = {};
+      const { r } = versionedReader();
+      expect(await readLines((await r.open(announced('b'))).body)).toEqual(['announced']);
+      expect(seen).toEqual(['b v1 -']); // the version pins it; no If-Match needed
+      r.close();
+    });
+
+    // A role granted only s3:GetObject (the policy before versions were read) must keep working.
+    it('where s3:GetObjectVersion is not granted, reads the latest pinned by the ETag, and says so once', async () => {
+      seen = [];
+      versioned = { denied: [403, 'AccessDenied'] };
+      const { r, lines } = versionedReader();
       for (let i = 0; i < 2; i++) {
-        const opened = await r.open({ bucket: 'b', key: 'k', versionId: 'v1', etag: '"e1"' });
-        expect(await readLines(opened.body)).toEqual(['latest']);
+        expect(await readLines((await r.open(announced('denied'))).body)).toEqual(['latest']);
       }
-      expect(seen).toEqual(['v1 -', '- "e1"', '- "e1"']); // asked for the version once only
+      // Another bucket's policy may grant it: still asked for there.
+      expect(await readLines((await r.open(announced('granted'))).body)).toEqual(['announced']);
+      expect(seen).toEqual(['denied v1 -', 'denied - "e1"', 'denied - "e1"', 'granted v1 -']);
       expect(lines().filter((line) => String(line.msg).includes('s3:GetObjectVersion'))).toHaveLength(1);
+      r.close();
+    });
+
+    it('does not give up versions for a 403 that is not a missing permission', async () => {
+      seen = [];
+      versioned = { skewed: [403, 'ExpiredToken'] };
+      const { r } = versionedReader();
+      await expect(r.open(announced('skewed'))).rejects.toMatchObject({
+        kind: 'denied',
+        errorCode: 'ExpiredToken',
+      });
+      expect(seen).toEqual(['skewed v1 -']);
+      r.close();
+    });
+
+    // The fallback's own answer counts: content replaced since the notification is gone, not denied.
+    it('reports what the read without the version found: replaced, or denied as well', async () => {
+      versioned = { b: [403, 'AccessDenied'], c: [403, 'AccessDenied'] };
+      const { r } = versionedReader();
+      latest = [[412, 'PreconditionFailed']];
+      await expect(r.open(announced('b'))).rejects.toMatchObject({
+        kind: 'gone',
+        errorCode: 'PreconditionFailed',
+      });
+      latest = [[403, 'AccessDenied']];
+      await expect(r.open(announced('c'))).rejects.toMatchObject({
+        kind: 'denied',
+        errorCode: 'AccessDenied',
+      });
       r.close();
     });
   });
@@ -318,6 +360,14 @@ describe('classifyS3Error', () => {
     [{ name: 'Unknown', $metadata: { httpStatusCode: 504 } }, 'throttled', 'HTTP504'],
     [Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'throttled', 'ECONNRESET'],
     [{ name: 'InvalidRange', $metadata: { httpStatusCode: 416 } }, 'failed', 'InvalidRange'],
+    // S3 answers a skewed clock with a 403; the SDK corrects its clock from it.
+    [
+      { name: 'RequestTimeTooSkewed', $metadata: { httpStatusCode: 403 } },
+      'throttled',
+      'RequestTimeTooSkewed',
+    ],
+    [{ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } }, 'gone', 'PreconditionFailed'],
+    [{ name: 'NoSuchVersion', $metadata: { httpStatusCode: 404 } }, 'gone', 'NoSuchVersion'],
   ])('%o → %s', (err, kind, errorCode) => {
     expect(classifyS3Error(err)).toEqual({ kind, errorCode });
   });
