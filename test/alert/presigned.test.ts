@@ -5,8 +5,11 @@ import { isParseError, parseS3AccessLine, type S3AccessEvent } from '../../src/l
 import { testRule } from '../helpers/rules.js';
 import { line } from '../logs/s3-access/lines.js';
 
-const PRESIGNED =
-  'GET /amzn-s3-demo-bucket1/a.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLE%2F20190206%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20190206T000038Z&X-Amz-Expires=604800&X-Amz-Security-Token=IQoJb3JpZ2luSessionToken&X-Amz-SignedHeaders=host&X-Amz-Signature=0123456789abcdef HTTP/1.1';
+// Shaped like the real ones: a SigV4 signature is 64 hex digits, an STS session token hundreds of
+// base64 characters (percent-encoded in the URL).
+const SIGNATURE = '0123456789abcdef'.repeat(4);
+const TOKEN = `IQoJb3JpZ2luSessionToken/${'FwoGZXIvYXdzEBYaDH'.repeat(8)}+Zm9v==`;
+const PRESIGNED = `GET /amzn-s3-demo-bucket1/a.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLE%2F20190206%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20190206T000038Z&X-Amz-Expires=604800&X-Amz-Security-Token=${encodeURIComponent(TOKEN)}&X-Amz-SignedHeaders=host&X-Amz-Signature=${SIGNATURE} HTTP/1.1`;
 
 describe('alerts of presigned requests', () => {
   // Alerts go to chat and paging tools: a working presigned URL must not travel with them.
@@ -89,7 +92,7 @@ describe('alerts of presigned requests', () => {
           return {
             params: Object.fromEntries(new URLSearchParams(query)),
             pairs: [...new URLSearchParams(query)],
-            repeated: { 'X-Amz-Signature': [query.length > 0 ? '0123456789abcdef' : ''] },
+            repeated: { 'X-Amz-Signature': [query.length > 0 ? SIGNATURE : ''] },
             pieces: query.split('&'),
             json: JSON.stringify(Object.fromEntries(new URLSearchParams(query))),
             entries: [...new URLSearchParams(query)].map(([name, value]) => ({ Key: name, Value: value })),
@@ -153,5 +156,27 @@ describe('alerts of presigned requests', () => {
     expect(JSON.stringify(alert)).not.toContain('Zm9vYmFyYmF6cXV4cXV1eHh4eHk');
     expect(alert.context).toMatchObject({ authorization: 'AWS AKIAEXAMPLE:[redacted]' });
     expect(event.get('requesturi')).toBe(uri); // rules still see it whole
+  });
+
+  // The referrer is client text: a "presigned URL" there whose "signature" is the requester's own
+  // canonical id must not blank the requester out of every part of the alert.
+  it('never redact by value what another field of the record holds', () => {
+    const canonicalId = 'a'.repeat(32) + 'b'.repeat(32); // 64 hex digits, like a SigV4 signature
+    const referrer = `https://x.example/?X-Amz-Credential=x&X-Amz-Signature=${canonicalId}`;
+    const event = parseS3AccessLine(
+      line({ requester: canonicalId, referrer: `"${referrer}"` }),
+    ) as S3AccessEvent;
+    expect(isParseError(event)).toBe(false);
+    const rule = testRule({
+      logTypes: ['AWS.S3ServerAccess'],
+      summaryAttributes: ['requester'],
+      helpers: { title: (e) => `Read by ${String(e.get('requester'))}` },
+      kind: 'code',
+    });
+    const alert = buildAlert(toRuleMatch(rule, event), { alertId: 'a', windowStartMs: 0 });
+    expect(alert.title).toBe(`Read by ${canonicalId}`);
+    expect(alert.summary.requester).toBe(canonicalId);
+    expect(alert.event.requester).toBe(canonicalId);
+    expect(alert.event.referrer).toBe('https://x.example/?X-Amz-Credential=x&X-Amz-Signature=[redacted]');
   });
 });
