@@ -179,4 +179,43 @@ describe('alerts of presigned requests', () => {
     expect(alert.event.requester).toBe(canonicalId);
     expect(alert.event.referrer).toBe('https://x.example/?X-Amz-Credential=x&X-Amz-Signature=[redacted]');
   });
+
+  // Neither can a "token" that spans fields (bucket and key in an s3:// URL), nor one that names the
+  // alert's id: the id, rule and window are not text a rule wrote, and are never redacted.
+  it('never redact by value across fields, nor the alert id', () => {
+    const key = `payroll/${'q'.repeat(120)}`;
+    const spanning = `bucket1/${key}`;
+    const id = 'A'.repeat(100);
+    const referrer = `https://x.example/?X-Amz-Credential=x&X-Amz-Security-Token=${encodeURIComponent(spanning)}&X-Amz-Security-Token=${id}`;
+    const event = parseS3AccessLine(line({ key, referrer: `"${referrer}"` })) as S3AccessEvent;
+    expect(isParseError(event)).toBe(false);
+    const rule = testRule({
+      logTypes: ['AWS.S3ServerAccess'],
+      helpers: { title: (e) => `Read of s3://amzn-s3-demo-${'bucket1'}/${String(e.get('key'))}` },
+      kind: 'code',
+    });
+    const alert = buildAlert(toRuleMatch(rule, event), { alertId: id, windowStartMs: 0 });
+    expect(alert.title).toBe(`Read of s3://amzn-s3-demo-bucket1/${key}`);
+    expect(alert.alertId).toBe(id);
+  });
+
+  // Multi-Region Access Point URLs are signed with SigV4a: an ECDSA signature of about 140 hex digits.
+  it('strip a SigV4a signature however the rule reshapes it', () => {
+    const signature = `3045022100${'ab'.repeat(32)}0220${'cd'.repeat(32)}`;
+    const uri = `GET /a.txt?X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20240101%2Fs3%2Faws4_request&X-Amz-Signature=${signature} HTTP/1.1`;
+    const event = parseS3AccessLine(line({ requestUri: `"${uri}"` })) as S3AccessEvent;
+    const rule = testRule({
+      logTypes: ['AWS.S3ServerAccess'],
+      helpers: {
+        alertContext: (e) => ({
+          params: Object.fromEntries(
+            new URLSearchParams(String(e.get('requesturi')).split(' ')[1]!.split('?')[1]),
+          ),
+        }),
+      },
+      kind: 'code',
+    });
+    const alert = buildAlert(toRuleMatch(rule, event), { alertId: 'a', windowStartMs: 0 });
+    expect(JSON.stringify(alert)).not.toContain(signature);
+  });
 });

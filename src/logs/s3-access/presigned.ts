@@ -29,16 +29,38 @@ const URL_SECRET = new RegExp(
 );
 /** A presigned URL names its credential: a value beside none is not a presigned URL's secret. */
 const HAS_CREDENTIAL = /X-Amz-Credential|AWSAccessKeyId/i;
-/** The shapes of the secrets, decoded: SigV4 (hex SHA-256), SigV2 (base64 SHA-1 or SHA-256), STS token. */
-const SIGV4_SIGNATURE = /^[0-9a-f]{64}$/i;
+/**
+ * The shapes of the secrets, decoded: SigV4 (64 hex digits) and SigV4a (an ECDSA signature, about
+ * 140), SigV2 (base64 of 20 or 32 bytes), an STS session token (hundreds of base64 characters).
+ * Strict on purpose: a value that passes is replaced wherever it appears.
+ */
+const SIGV4_SIGNATURE = /^[0-9a-f]{64,160}$/i;
 const SIGV2_SIGNATURE = /^(?:[A-Za-z0-9+/]{27}|[A-Za-z0-9+/]{43})=$/;
-const SESSION_TOKEN = /^[A-Za-z0-9+/=]{40,}$/;
+const SESSION_TOKEN = /^[A-Za-z0-9+/]{100,}={0,2}$/;
 /** Cheap first test: most strings hold none of the parameter names. */
 const MAY_HOLD_SECRET = /signature|security-token/i;
 /** Rule-built context can nest; deeper than this it is left as it is (it is still JSON). */
 const MAX_DEPTH = 32;
 /** The record's fields where a presigned URL's secrets may be: client-written text. */
 const URL_FIELDS = ['requesturi', 'referrer'];
+/** A record field this long found inside a candidate secret makes it no secret (see collectSecrets). */
+const MIN_FIELD_CHARS = 6;
+/** Secrets taken from one record: a real URL has two, a crafted one may have thousands. */
+const MAX_SECRETS = 16;
+/**
+ * The alert's parts that may carry a secret: text a rule or the record wrote. Not its id, rule id,
+ * severity or window: a client that could name one of those a "secret" would break the alert.
+ */
+const ALERT_TEXT = new Set([
+  'title',
+  'dedupString',
+  'description',
+  'runbook',
+  'reference',
+  'summary',
+  'context',
+  'event',
+]);
 
 const REDACTED = '[redacted]';
 
@@ -52,22 +74,25 @@ export function redactPresignedSecrets<T>(value: T): T {
   const plain = isPlainData(value, 0) ? value : (JSON.parse(JSON.stringify(value)) as T);
   const event = (plain as { event?: unknown } | null)?.event;
   const record = event !== null && typeof event === 'object' ? (event as Record<string, unknown>) : undefined;
-  const sources: string[] = [];
-  if (record) {
-    for (const field of URL_FIELDS) if (typeof record[field] === 'string') sources.push(record[field]);
-  } else {
+  if (!record) {
+    const sources: string[] = [];
     forEachString(plain, 0, (text) => sources.push(text));
+    const forms = secretForms(sources, []);
+    return replaceStrings(plain, 0, (text) => withoutSecrets(withoutUrlSecrets(text), forms));
   }
-  const others = record
-    ? Object.entries(record)
-        .filter(([field, fieldValue]) => !URL_FIELDS.includes(field) && typeof fieldValue === 'string')
-        .map(([, fieldValue]) => fieldValue as string)
-    : [];
-  const secrets = new Set<string>();
-  for (const text of sources) collectSecrets(text, secrets, others);
-  // Longest first: a value's encoded form contains its shorter pieces' positions.
-  const forms = [...secrets].sort((a, b) => b.length - a.length);
-  return replaceStrings(plain, 0, (text) => withoutSecrets(withoutUrlSecrets(text), forms));
+  const sources = URL_FIELDS.map((field) => record[field]).filter((text) => typeof text === 'string');
+  const others = Object.entries(record)
+    .filter(([field, text]) => !URL_FIELDS.includes(field) && typeof text === 'string')
+    .map(([, text]) => text as string);
+  const forms = secretForms(sources, others);
+  const alert = plain as Record<string, unknown>;
+  let changed: Record<string, unknown> | undefined;
+  for (const [part, partValue] of Object.entries(alert)) {
+    if (!ALERT_TEXT.has(part)) continue;
+    const replaced = replaceStrings(partValue, 0, (text) => withoutSecrets(withoutUrlSecrets(text), forms));
+    if (replaced !== partValue) (changed ??= { ...alert })[part] = replaced;
+  }
+  return (changed ?? plain) as T;
 }
 
 /** The text with the value after each signature or token parameter replaced. */
@@ -79,37 +104,50 @@ function withoutUrlSecrets(text: string): string {
 }
 
 /**
- * Adds to `secrets` every form of each signature or token a presigned URL in `text` carries, when
- * it has the shape of one and appears in no field of the record outside its URLs (`others`).
+ * Every form of each signature or token the presigned URLs in `sources` carry, longest first (an
+ * encoded form contains a shorter one's position). A value counts only with a secret's shape, and
+ * not when any of its forms holds a record field outside the URLs (`others`) or lies inside one:
+ * the URLs are client text, and a client must not be able to blank its own IP, ARN, bucket or key
+ * out of an alert by writing them there as a "signature".
  */
-function collectSecrets(text: string, secrets: Set<string>, others: readonly string[]): void {
-  if (!MAY_HOLD_SECRET.test(text) || !HAS_CREDENTIAL.test(text)) return;
-  for (const [, lead = '', raw = ''] of text.matchAll(URL_SECRET)) {
-    const forms = formsOf(raw);
-    const shape = /security-token/i.test(lead)
-      ? SESSION_TOKEN
-      : /x-amz-signature/i.test(lead)
-        ? SIGV4_SIGNATURE
-        : SIGV2_SIGNATURE;
-    if (!forms.some((form) => shape.test(form))) continue;
-    if (others.some((field) => forms.some((form) => field.includes(form)))) continue;
-    for (const form of forms) if (form.length >= 16) secrets.add(form);
+function secretForms(sources: readonly string[], others: readonly string[]): string[] {
+  const secrets = new Set<string>();
+  const fields = others.filter((field) => field.length >= MIN_FIELD_CHARS);
+  let found = 0;
+  for (const text of sources) {
+    if (!MAY_HOLD_SECRET.test(text) || !HAS_CREDENTIAL.test(text)) continue;
+    for (const [, lead = '', raw = ''] of text.matchAll(URL_SECRET)) {
+      if (found >= MAX_SECRETS) break;
+      const shape = /security-token/i.test(lead)
+        ? SESSION_TOKEN
+        : /x-amz-signature/i.test(lead)
+          ? SIGV4_SIGNATURE
+          : SIGV2_SIGNATURE;
+      const decoded = safeDecode(safeDecode(raw));
+      if (!shape.test(decoded)) continue;
+      const forms = formsOf(raw, decoded);
+      const mixesWithRecord = forms.some(
+        (form) =>
+          others.some((field) => field.includes(form)) || fields.some((field) => form.includes(field)),
+      );
+      if (mixesWithRecord) continue;
+      found++;
+      for (const form of forms) secrets.add(form);
+    }
   }
+  return [...secrets].sort((a, b) => b.length - a.length);
 }
 
-/** A value as a code rule may have it: as logged, decoded once or twice, encoded, unpadded. */
-function formsOf(raw: string): string[] {
-  const forms = new Set<string>([raw]);
-  let decoded = raw;
-  for (let i = 0; i < 2; i++) {
-    decoded = safeDecode(decoded.replaceAll('+', ' '));
-    forms.add(decoded);
-  }
-  for (const form of [...forms]) {
-    forms.add(encodeURIComponent(form));
-    forms.add(form.replace(/(?:=|%3D)+$/i, '')); // base64 padding cut off by split('=')
-  }
-  return [...forms];
+/**
+ * A value as a code rule may have it: as logged, decoded once or twice (also with `+` read as a
+ * space, as URLSearchParams does), encoded, and a base64 value without its padding (`split('=')`).
+ */
+function formsOf(raw: string, decoded: string): string[] {
+  const forms = new Set<string>([raw, safeDecode(raw), decoded, encodeURIComponent(decoded)]);
+  if (raw.includes('+')) forms.add(safeDecode(raw.replaceAll('+', ' ')));
+  const unpadded = decoded.replace(/=+$/, '');
+  if (unpadded !== decoded) forms.add(unpadded);
+  return [...forms].filter((form) => form.length >= 16);
 }
 
 function safeDecode(text: string): string {
