@@ -223,10 +223,14 @@ function useClient(entry: RegionClient): () => void {
 interface RangedPart {
   range: string;
   ifMatch: string;
+  /** The version the first response came from (undefined: the latest, pinned by `ifMatch`). */
+  versionId: string | undefined;
 }
 
 interface RawBody extends OpenedObject {
   etag: string | undefined;
+  /** The version asked for; a resume asks for the same one. */
+  versionId: string | undefined;
 }
 
 /** S3 clients kept at once, one per region: more than any account's log buckets span. */
@@ -303,7 +307,7 @@ export class S3ObjectReader {
   async open(ref: ObjectRef, signal?: AbortSignal): Promise<OpenedObject> {
     const first = await this.openWithRetries(ref, signal);
     const guarded = this.guard(ref);
-    const etag = first.etag;
+    const { etag, versionId } = first;
     let current = first.body;
     let received = 0;
     let resumes = 0;
@@ -324,7 +328,7 @@ export class S3ObjectReader {
           return;
         }
         resumes += 1;
-        void this.resume(ref, signal, { etag, from: received, attempt: resumes, error }).then(
+        void this.resume(ref, signal, { etag, versionId, from: received, attempt: resumes, error }).then(
           (next) => (guarded.destroyed ? next.destroy() : attach(next)),
           (resumeError: unknown) => guarded.destroy(resumeError as Error),
         );
@@ -364,7 +368,13 @@ export class S3ObjectReader {
   private async resume(
     ref: ObjectRef,
     signal: AbortSignal | undefined,
-    { etag, from, attempt, error }: { etag: string; from: number; attempt: number; error: S3ReadError },
+    {
+      etag,
+      versionId,
+      from,
+      attempt,
+      error,
+    }: { etag: string; versionId: string | undefined; from: number; attempt: number; error: S3ReadError },
   ): Promise<Readable> {
     const delayMs = this.backoff(attempt);
     this.options.logger.warn(
@@ -379,7 +389,8 @@ export class S3ObjectReader {
       'log object read broke off; resuming where it stopped',
     );
     await sleep(delayMs, signal);
-    return (await this.openWithRetries(ref, signal, { range: `bytes=${from}-`, ifMatch: etag })).body;
+    return (await this.openWithRetries(ref, signal, { range: `bytes=${from}-`, ifMatch: etag, versionId }))
+      .body;
   }
 
   private async openWithRetries(ref: ObjectRef, signal?: AbortSignal, part?: RangedPart): Promise<RawBody> {
@@ -438,15 +449,21 @@ export class S3ObjectReader {
     const entry = this.regionClient(ref.region);
     const endUse = useClient(entry);
     let response;
+    let versionId: string | undefined;
     try {
       const deniedUntil = this.versionDenied.get(ref.bucket);
-      const versionId = deniedUntil !== undefined && Date.now() < deniedUntil ? undefined : ref.versionId;
+      // A resume asks for what its first response was; a first read, for what was announced.
+      versionId = part
+        ? part.versionId
+        : deniedUntil !== undefined && Date.now() < deniedUntil
+          ? undefined
+          : ref.versionId;
       try {
         response = await this.getObject(entry, ref, versionId, part, signal);
       } catch (err) {
         // Only a plain AccessDenied can be the missing version permission (a clock skew or an
         // expiring token is a 403 too, and says so).
-        if (versionId === undefined || classifyS3Error(err).errorCode !== 'AccessDenied') throw err;
+        if (part || versionId === undefined || classifyS3Error(err).errorCode !== 'AccessDenied') throw err;
         response = await this.getObject(entry, ref, undefined, part, signal).catch((fallbackErr: unknown) => {
           // Denied either way: not the version permission, and the first answer says so. Any other
           // failure (throttled, replaced, gone) is the fallback's own.
@@ -459,6 +476,7 @@ export class S3ObjectReader {
           );
         }
         this.versionDenied.set(ref.bucket, Date.now() + VERSION_RETRY_MS);
+        versionId = undefined;
       }
     } catch (err) {
       endUse();
@@ -480,7 +498,7 @@ export class S3ObjectReader {
       body.destroy();
       throw this.count(new S3ReadError('too-large', 'ObjectTooLarge', ref));
     }
-    return { body, contentLength, etag: response.ETag };
+    return { body, contentLength, etag: response.ETag, versionId };
   }
 
   /**

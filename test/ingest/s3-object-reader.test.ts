@@ -403,6 +403,7 @@ describe('S3ObjectReader when a body breaks off half-way', () => {
   let proxy: ReturnType<typeof createServer>;
   let endpoint: string;
   let gets: IncomingHttpHeaders[] = [];
+  let urls: string[] = [];
   let cut: (n: number) => number | undefined = () => undefined;
   /** Per GET: after how many body bytes to stop sending, keeping the connection open. */
   let stall: (n: number) => number | undefined = () => undefined;
@@ -412,6 +413,7 @@ describe('S3ObjectReader when a body breaks off half-way', () => {
   beforeAll(async () => {
     proxy = createServer((req, res) => {
       const n = gets.push(req.headers) - 1;
+      urls.push(req.url ?? '/');
       if (hang(n)) return; // a stuck proxy: the connection stays open, nothing comes back
       const upstream = request(
         `${fauxqs.endpoint}${req.url ?? '/'}`,
@@ -448,6 +450,7 @@ describe('S3ObjectReader when a body breaks off half-way', () => {
   });
   beforeEach(() => {
     gets = [];
+    urls = [];
     cut = () => undefined;
     stall = () => undefined;
     hang = () => false;
@@ -478,6 +481,19 @@ describe('S3ObjectReader when a body breaks off half-way', () => {
     expect(gets[2]!.range).toBe(`bytes=${Math.floor(bytes.length / 3) + Math.floor(bytes.length / 2)}-`);
     expect(gets[2]!['if-match']).toMatch(/^"[0-9a-f]+"$/);
     expect(await metricValue(metrics.s3Errors, { code: 'ECONNRESET' })).toBeGreaterThanOrEqual(2);
+    r.close();
+  });
+
+  // The rest of the announced version, not of whatever is the latest by then.
+  it('resumes a versioned read with the same version', async () => {
+    const bytes = Buffer.from(`${many.join('\n')}\n`);
+    await put('logs/cut-versioned', bytes); // fauxqs keeps no versions and ignores the versionId
+    cut = (n) => (n === 0 ? Math.floor(bytes.length / 2) : undefined);
+    const { reader: r } = reader({ endpoint });
+    const opened = await r.open({ bucket, key: 'logs/cut-versioned', versionId: 'v1' });
+    expect(await readLines(opened.body)).toEqual(many);
+    expect(urls.map((url) => new URL(url, 'http://x').searchParams.get('versionId'))).toEqual(['v1', 'v1']);
+    expect(gets[1]!.range).toBe(`bytes=${Math.floor(bytes.length / 2)}-`);
     r.close();
   });
 
