@@ -604,6 +604,32 @@ describe('Slack pacing', () => {
     expect(slack.requests[1]!.at - slack.requests[0]!.at).toBeGreaterThanOrEqual(350);
   });
 
+  // Slack answers a burst with 429: the retry after it is a request too, and the next digest must
+  // keep its distance from it, or it is refused in turn.
+  it('keeps minIntervalMs between every two requests, a retry after a 429 included', async () => {
+    const slack = await receiver((_request, index) =>
+      index === 1
+        ? { status: 429, body: 'rate_limited', headers: { 'retry-after': '0' } }
+        : { status: 200, body: 'ok' },
+    );
+    const { dispatcher } = setup([
+      {
+        type: 'slack',
+        webhookUrl: `${slack.url}${SLACK_PATH}`,
+        minIntervalMs: 300,
+        maxAlertsPerMessage: 1,
+        retry: { initialBackoffMs: 1, maxBackoffMs: 2 },
+      },
+    ]);
+    const outcomes = await Promise.all(
+      Array.from({ length: 3 }, (_, i) => dispatcher.dispatch(makeAlert({ alertId: `paced-429-${i}` }))),
+    );
+    expect(outcomes.every((o) => o.sinks.slack === 'delivered')).toBe(true);
+    expect(slack.requests).toHaveLength(4); // one alert, a refused one, its retry, the third
+    const gaps = slack.requests.slice(1).map((r, i) => r.at - slack.requests[i]!.at);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(270); // timer slack
+  });
+
   it('sends the alerts of a refused digest again one by one, so only the bad one is refused', async () => {
     // A real Slack webhook on 127.0.0.1 that rejects any message mentioning the bad alert.
     const slack = await receiver((request) =>

@@ -22,6 +22,8 @@ export interface DeliverOptions {
   metrics: Metrics;
   logger: Logger;
   random?: () => number;
+  /** Waits for the sink's pacing before each attempt, retries included (see SinkLane). */
+  beforeAttempt?: () => Promise<void>;
 }
 
 /**
@@ -33,6 +35,8 @@ export async function deliverWithRetry(options: DeliverOptions): Promise<Deliver
   const { sink, alerts, policy, closeSignal, metrics, logger } = options;
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
+    if (closeSignal.aborted) return 'failed-retryable';
+    await options.beforeAttempt?.();
     if (closeSignal.aborted) return 'failed-retryable';
     const result = await attemptOnce(sink, alerts, options.requestTimeoutMs);
     const outcome = result.ok ? 'delivered' : result.retryable ? 'retryable_error' : 'permanent_error';

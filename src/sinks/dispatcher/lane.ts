@@ -1,6 +1,7 @@
 import PQueue from 'p-queue';
 import type { Alert } from '../../alert/alert.js';
 import { deliverWithRetry, type DeliverOptions, type DeliveryResult } from './attempt.js';
+import { sleep } from './retry.js';
 
 interface Pending {
   alert: Alert;
@@ -38,6 +39,13 @@ export class SinkLane {
   #outage = false;
   /** The one attempt under way in outage mode; batches behind it wait for its result. */
   #probe: Promise<void> | undefined;
+  /**
+   * Pacing between requests, retries included: the queue's interval only spaces the starts of
+   * batches, and a retry after a 429 inside a batch would otherwise be followed at once by the next
+   * batch, which the destination refuses in turn.
+   */
+  readonly #gapMs: number;
+  #nextRequestAt = 0;
 
   constructor(private readonly options: LaneOptions) {
     // On close, alerts still waiting for their turn give up at once: with pacing (Slack: one message
@@ -45,6 +53,10 @@ export class SinkLane {
     options.closeSignal.addEventListener('abort', () => this.#abandonWaiting(), { once: true });
     const delivery = options.sink.delivery ?? {};
     this.#maxBatch = Math.max(1, delivery.maxBatchSize ?? 1);
+    this.#gapMs =
+      delivery.intervalMs && delivery.intervalMs > 0
+        ? delivery.intervalMs / Math.max(1, delivery.intervalCap ?? 1)
+        : 0;
     this.#queue = new PQueue({
       concurrency: Math.max(1, delivery.concurrency ?? 1),
       ...(delivery.intervalMs && delivery.intervalMs > 0
@@ -52,6 +64,15 @@ export class SinkLane {
         : {}),
     });
   }
+
+  /** Waits until this lane's next request may go, and books the slot after it. */
+  #pace = async (): Promise<void> => {
+    if (this.#gapMs <= 0) return;
+    const now = Date.now();
+    const at = Math.max(now, this.#nextRequestAt);
+    this.#nextRequestAt = at + this.#gapMs; // booked before waiting: concurrent attempts queue up
+    if (at > now) await sleep(at - now, this.options.closeSignal);
+  };
 
   /** Resolves with the delivery result of this alert; never rejects. */
   submit(alert: Alert): Promise<DeliveryResult> {
@@ -112,7 +133,12 @@ export class SinkLane {
     let result: DeliveryResult = 'failed-retryable';
     try {
       const policy = probing ? { ...this.options.policy, maxAttempts: 1 } : this.options.policy;
-      result = await deliverWithRetry({ ...this.options, policy, alerts: batch.map((p) => p.alert) });
+      result = await deliverWithRetry({
+        ...this.options,
+        policy,
+        alerts: batch.map((p) => p.alert),
+        beforeAttempt: this.#pace,
+      });
       this.#noteOutcome(result);
     } catch (err) {
       // deliverWithRetry catches sink errors itself; this only guards against metric/logger bugs.
