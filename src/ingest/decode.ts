@@ -80,7 +80,7 @@ export interface ForEachLineOptions extends LineSplitterOptions {
    * Called after each decoded chunk's lines were delivered; the next chunk is read only once the
    * returned promise settles. Lets a caller flush its output and wait for backpressure to clear.
    */
-  afterChunk?: () => void | Promise<void>;
+  afterChunk?: (bytesSoFar: number) => void | Promise<void>;
 }
 
 /**
@@ -96,9 +96,9 @@ export async function forEachLine(
   const { afterChunk } = options;
   for await (const chunk of decodeStream(input)) {
     splitter.push(chunk);
-    if (afterChunk) await afterChunk();
+    if (afterChunk) await afterChunk(splitter.bytes);
   }
   splitter.end();
-  if (afterChunk) await afterChunk();
+  if (afterChunk) await afterChunk(splitter.bytes);
   return { bytes: splitter.bytes, lines: splitter.lines };
 }

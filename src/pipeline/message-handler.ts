@@ -13,7 +13,10 @@ export function createMessageHandler(processor: Pick<ObjectProcessor, 'process'>
     let awaitingDependency = false;
     const unfinished: ObjectRef[] = [];
     for (const [index, ref] of refs.entries()) {
-      if (signal.aborted) return { result: 'retry', unfinished: [...unfinished, ...refs.slice(index)] };
+      if (signal.aborted) {
+        const rest = [...unfinished, ...refs.slice(index)];
+        return { result: awaitingDependency ? 'awaiting-delivery' : 'retry', unfinished: rest };
+      }
       const result = await processor.process(ref, signal, { replay: message.receiveCount > 1 });
       // Alerts that wait for a sink — also those opened before a read failed half-way — and a dedup
       // store out of reach are outages of a dependency, not faults of the object.

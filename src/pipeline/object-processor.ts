@@ -198,7 +198,13 @@ class ObjectRun {
       const result = await forEachLine(
         body,
         this.pipeline.lineHandlerFor((line) => ({ bucket, key, line })),
-        { maxLineBytes, afterChunk: () => this.afterChunk() },
+        {
+          maxLineBytes,
+          afterChunk: (bytes) => {
+            this.bytes = bytes; // kept when the read is cut short: the work done still shows
+            return this.afterChunk();
+          },
+        },
       );
       this.bytes = result.bytes;
     } finally {
@@ -301,7 +307,9 @@ class ObjectRun {
       bytes: this.bytes,
       ownReads: this.ownReads,
       redispatched: this.redispatched,
-      undelivered: this.undelivered.size,
+      // Cut short, deliveries still under way may not arrive: they count as undelivered, so the
+      // message is kept for them (ingest/sqs/processor.ts), and only for them.
+      undelivered: this.undelivered.size + (outcome === 'aborted' ? this.pending.size : 0),
     };
     metrics.objects.inc({ outcome });
     metrics.bytes.inc(counts.bytes);

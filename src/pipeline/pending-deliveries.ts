@@ -10,6 +10,11 @@ export class PendingDeliveries {
 
   constructor(private readonly max: number = MAX_PENDING_DISPATCHES) {}
 
+  /** Deliveries started and not yet settled. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
   add(delivery: Promise<void>): void {
     this.#pending.add(delivery);
     void delivery.finally(() => this.#pending.delete(delivery));

@@ -56,15 +56,14 @@ export async function processMessage(entry: InFlightMessage, deps: ProcessorDeps
 
   const { outcome, unfinished } = await runHandler(entry, parsed.refs, deps, log);
   if (!entry.claim()) return; // handed back by shutdown meanwhile
-  // Past the cap the message was handled once more. Kept: one whose alerts wait for a sink, and one
-  // whose handler was cut short (the visibility limit), whose deliveries may still be under way.
+  // Past the cap the message was handled once more. Kept only when alerts wait for a sink — also
+  // deliveries a handler cut short left under way, which the handler reports as such: an object
+  // that is merely too slow every time (past the visibility limit) is given up like any other.
   const overCap = options.maxReceiveCount !== undefined && message.receiveCount > options.maxReceiveCount;
-  if (overCap && (outcome === 'awaiting-delivery' || entry.signal.aborted)) {
+  if (overCap && outcome === 'awaiting-delivery') {
     log.warn(
       { maxReceiveCount: options.maxReceiveCount, objects: objectUrls(parsed.refs) },
-      entry.signal.aborted
-        ? 'message exceeded maxReceiveCount but was cut short while alerts may be in delivery; kept'
-        : 'message exceeded maxReceiveCount but waits for a destination or the dedup store; kept',
+      'message exceeded maxReceiveCount but waits for a destination or the dedup store; kept',
     );
   } else if (overCap && outcome !== 'done') {
     metrics.messagesPoison.inc({ reason: 'receive-count-exceeded' });

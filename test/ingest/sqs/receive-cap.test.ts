@@ -15,12 +15,12 @@ import { s3Notification } from '../../helpers/notification-fixtures.js';
 // are hard to time there: a heartbeat giving up in the middle of the handler.
 async function pastTheCap(
   handlerResult: HandlerResult | HandlerReport,
-  options: { heartbeatGivesUp?: boolean; body?: string } = {},
+  options: { heartbeatGivesUp?: boolean; body?: string; whenCutShort?: HandlerResult } = {},
 ) {
   const actions: string[] = [];
   const handler = async (_message: unknown, _refs: unknown, signal: AbortSignal) => {
     await new Promise((resolve) => setTimeout(resolve, 20));
-    return signal.aborted ? 'retry' : handlerResult;
+    return signal.aborted ? (options.whenCutShort ?? 'retry') : handlerResult;
   };
   const logs = captureLogger();
   const resolved = resolveSqsConsumerOptions({
@@ -82,7 +82,15 @@ describe('a message past maxReceiveCount', () => {
     expect([...(await pastTheCap('awaiting-delivery'))]).toEqual([]);
   });
 
-  it('is kept when its handler was cut short, since its alerts may still be in delivery', async () => {
-    expect([...(await pastTheCap('done', { heartbeatGivesUp: true }))]).toEqual([]);
+  // The handler reports deliveries it left under way as awaiting delivery (message-handler.ts).
+  it('is kept when its handler was cut short while its alerts were in delivery', async () => {
+    const cutShort = { heartbeatGivesUp: true, whenCutShort: 'awaiting-delivery' as const };
+    expect([...(await pastTheCap('done', cutShort))]).toEqual([]);
+  });
+
+  // An object too slow every time (a decompression bomb past maxInFlightSeconds) held a slot and a
+  // core for ever, receive after receive, with no alert to wait for.
+  it('is deleted as poison when its handler was cut short with nothing in delivery', async () => {
+    expect([...(await pastTheCap('done', { heartbeatGivesUp: true }))]).toEqual(['deleted']);
   });
 });

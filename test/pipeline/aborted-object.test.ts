@@ -1,0 +1,69 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { Deduplicator } from '../../src/alert/dedup.js';
+import { MemoryDedupStore } from '../../src/alert/memory-dedup-store.js';
+import { RuleEngine } from '../../src/detect/engine.js';
+import { createMetrics } from '../../src/observe/metrics.js';
+import { createMessageHandler, ObjectProcessor } from '../../src/pipeline/index.js';
+import { captureLogger } from '../helpers/logs.js';
+import { testRule } from '../helpers/rules.js';
+import { line } from '../logs/s3-access/lines.js';
+
+/**
+ * An object cut short (the visibility limit, `maxInFlightSeconds`) after its first chunk, whose one
+ * alert a sink has not answered yet. Past the receive cap its message is kept only for such
+ * deliveries (ingest/sqs/processor.ts), so they must show in the result.
+ */
+describe('an object whose read is cut short', () => {
+  it('counts its deliveries still under way as undelivered, and the bytes it read', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const { logger } = captureLogger();
+    const controller = new AbortController();
+    const chunk = `${line({})}\n`;
+    const body = Readable.from(
+      (async function* () {
+        yield Buffer.from(chunk);
+        controller.abort(new Error('visibility no longer extended'));
+        yield Buffer.from(chunk);
+      })(),
+    );
+    const processor = new ObjectProcessor({
+      reader: { open: async () => ({ body }) },
+      engine: new RuleEngine({ rules: [testRule({ logTypes: ['AWS.S3ServerAccess'] })], metrics, logger }),
+      dedup: new Deduplicator({ store: new MemoryDedupStore(), metrics }),
+      dispatcher: { dispatch: () => new Promise(() => {}) }, // the sink never answers
+      metrics,
+      logger,
+    });
+    const result = await processor.process({ bucket: 'logs', key: 'k' }, controller.signal);
+    expect(result.outcome).toBe('aborted');
+    expect(result.counts.undelivered).toBe(1);
+    expect(result.counts.bytes).toBe(Buffer.byteLength(chunk));
+  });
+
+  it('makes its message wait for the delivery when a later object of the message is never read', async () => {
+    const controller = new AbortController();
+    const handler = createMessageHandler({
+      process: async (ref) => {
+        controller.abort(); // cut short while the first object's alert is in delivery
+        return { ref, status: 'retry', outcome: 'aborted', counts: { undelivered: 1 } } as never;
+      },
+    });
+    const refs = [
+      { bucket: 'logs', key: '0' },
+      { bucket: 'logs', key: '1' },
+    ];
+    const message = {
+      messageId: 'm',
+      receiptHandle: 'r',
+      body: '{}',
+      receiveCount: 5,
+      sentTimestampMs: 0,
+      receivedAtMs: 0,
+    };
+    expect(await handler(message, refs, controller.signal)).toEqual({
+      result: 'awaiting-delivery',
+      unfinished: refs,
+    });
+  });
+});
