@@ -1,6 +1,6 @@
 /** Which log line a match came from, for idempotent counting (see `DedupStore.increment`). */
 export interface MatchIdentity {
-  /** The same for every read of the same line: a hash of its text (else its source and line number). */
+  /** The same for every read of the same line: a hash of its request (else its source and line number). */
   id: string;
   /** How many distinct matches to remember per counter: the rule's Threshold. */
   upTo: number;

@@ -72,11 +72,11 @@ function encodeRuleId(ruleId: string): string {
 }
 
 /**
- * The identity of a match for a Threshold rule, the same on every read of it: a hash of its line's
- * text, so that a line counts once however it arrives — an object read again after a redelivery, a
- * copy of a file, the same lines through stdin, S3's own occasional duplicate log record. (Every
- * access log line holds its request id, so two requests never share a text.) An event without text
- * falls back to where it came from. A rule that opens at its first match needs none (rereads are
+ * The identity of a match for a Threshold rule, the same on every read of it: a hash of the text
+ * that names its request (LogEvent.identityText: an access log line's request id and host id), so
+ * that a line counts once however it arrives — an object read again after a redelivery, a copy of
+ * a file, the same lines through stdin, S3's own occasional duplicate log record. An event without
+ * that text falls back to where it came from. A rule that opens at its first match needs none (rereads are
  * kept from alerting twice by alert ids and the ledger), and neither does an event with neither (a
  * rule test).
  */
@@ -84,8 +84,8 @@ function identityOf(match: RuleMatch, store: DedupStore): MatchIdentity | undefi
   if (store.countsMatchesOnce !== true) return undefined;
   const { threshold } = match.rule;
   if (threshold <= 1 || threshold > MAX_IDEMPOTENT_THRESHOLD) return undefined;
-  const { line, source } = match.event;
-  if (line !== undefined) return new LineIdentity(line, threshold);
+  const { identityText, source } = match.event;
+  if (identityText !== undefined) return new LineIdentity(identityText, threshold);
   if (source === undefined) return undefined;
   const where =
     'file' in source
@@ -101,12 +101,12 @@ function identityOf(match: RuleMatch, store: DedupStore): MatchIdentity | undefi
 class LineIdentity implements MatchIdentity {
   #id: string | undefined;
   constructor(
-    private readonly line: string,
+    private readonly text: string,
     readonly upTo: number,
   ) {}
 
   get id(): string {
-    return (this.#id ??= `t:${this.line.length}:${hash53(this.line).toString(36)}`);
+    return (this.#id ??= `t:${this.text.length}:${hash53(this.text).toString(36)}`);
   }
 }
 

@@ -21,8 +21,11 @@ export interface LogEvent {
   readonly eventTimeMs: number | undefined;
   /** Where the event came from (file and line, or bucket, key and line). */
   readonly source: SourceRef | undefined;
-  /** The text the event was parsed from, without its line ending; absent for a rule test's Log. */
-  readonly line?: string;
+  /**
+   * Text that names the one request (or action) this event records, the same however often and
+   * from wherever its line is read: for counting a match once. Absent for a rule test's Log.
+   */
+  readonly identityText?: string;
   /** The full record as a plain JSON object with Panther's field names. */
   toJSON(): Record<string, unknown>;
 }

@@ -144,8 +144,12 @@ describe('event-time dedup', () => {
   it('counts a line once towards a Threshold whatever source it comes from', () => {
     const dedup = new Deduplicator({ store: new MemoryDedupStore() });
     const r = rule({ threshold: 3 });
+    // Each request has its own request id, which is what names it.
     const text = (n: number) =>
-      accessLine({ ms: HOUR + n * 1000, bucket: 'b', operation: 'REST.GET.OBJECT', insecure: true });
+      accessLine({ ms: HOUR + n * 1000, bucket: 'b', operation: 'REST.GET.OBJECT', insecure: true }).replace(
+        '3E57427F33A59F07',
+        `3E57427F33A59F0${n}`,
+      );
     const sources: Array<Omit<SourceRef, 'line'>> = [
       { file: 'a.log' },
       { file: 'copy-of-a.log' },

@@ -73,6 +73,16 @@ export class S3AccessEvent implements LogEvent {
     return S3_ACCESS_LOG_TYPE;
   }
 
+  /**
+   * The request id and host id, which together name one request (AWS support asks for both): a
+   * tenth of the line to hash when a match is counted once (dedup). The whole line when the line
+   * lacks a request id.
+   */
+  get identityText(): string {
+    const requestId = this.text(F.requestid);
+    return requestId === null ? this.line : `${requestId} ${this.text(F.hostid) ?? ''}`;
+  }
+
   get(field: string, fallback?: unknown): unknown {
     // Exact spelling first: the map holds canonical and lower-case names, so the usual lookups
     // never allocate a lower-cased copy of `field`.

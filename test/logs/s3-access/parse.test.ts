@@ -135,6 +135,22 @@ describe('field lookup', () => {
   });
 });
 
+// Dedup counts a Threshold match once per request, by a hash of this text (alert/dedup.ts).
+describe('identityText', () => {
+  it('is the request id and host id, which name one request', () => {
+    const record = parsed(AWS_DOC_LINES[0]!);
+    expect(record.identityText).toBe(`${String(record.get('requestid'))} ${String(record.get('hostid'))}`);
+    expect(parsed(AWS_DOC_LINES[1]!).identityText).not.toBe(record.identityText);
+  });
+
+  it('is the whole line when the line has no request id', () => {
+    const text = AWS_DOC_LINES[0]!.replace(' 3E57427F3EXAMPLE ', ' - ');
+    const record = parsed(text);
+    expect(record.get('requestid')).toBeNull();
+    expect(record.identityText).toBe(text);
+  });
+});
+
 describe('time', () => {
   it('honours non-zero offsets and writes UTC', () => {
     const record = parsed(line({ time: '[06/Feb/2019:05:30:38 +0530]' }));
