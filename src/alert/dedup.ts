@@ -73,8 +73,8 @@ function encodeRuleId(ruleId: string): string {
 
 /**
  * The identity of a match for a Threshold rule, the same on every read of it: a hash of the text
- * that names its request (LogEvent.identityText: an access log line's request id and host id), so
- * that a line counts once however it arrives — an object read again after a redelivery, a copy of
+ * that names what it records (LogEvent.identityText: an access log line's whole text), so that a
+ * line counts once however it arrives — an object read again after a redelivery, a copy of
  * a file, the same lines through stdin, S3's own occasional duplicate log record. An event without
  * that text falls back to where it came from. A rule that opens at its first match needs none (rereads are
  * kept from alerting twice by alert ids and the ledger), and neither does an event with neither (a

@@ -74,13 +74,12 @@ export class S3AccessEvent implements LogEvent {
   }
 
   /**
-   * The request id and host id, which together name one request (AWS support asks for both): a
-   * tenth of the line to hash when a match is counted once (dedup). The whole line when the line
-   * lacks a request id.
+   * The whole line. Not the request id alone, though it names a request: one multi-object delete
+   * logs a line per object, all with its request id, and a Threshold rule (MassDeletion) must
+   * count each of them.
    */
   get identityText(): string {
-    const requestId = this.text(F.requestid);
-    return requestId === null ? this.line : `${requestId} ${this.text(F.hostid) ?? ''}`;
+    return this.line;
   }
 
   get(field: string, fallback?: unknown): unknown {

@@ -135,19 +135,16 @@ describe('field lookup', () => {
   });
 });
 
-// Dedup counts a Threshold match once per request, by a hash of this text (alert/dedup.ts).
+// Dedup counts a Threshold match once per line, by a hash of this text (alert/dedup.ts).
 describe('identityText', () => {
-  it('is the request id and host id, which name one request', () => {
-    const record = parsed(AWS_DOC_LINES[0]!);
-    expect(record.identityText).toBe(`${String(record.get('requestid'))} ${String(record.get('hostid'))}`);
-    expect(parsed(AWS_DOC_LINES[1]!).identityText).not.toBe(record.identityText);
-  });
-
-  it('is the whole line when the line has no request id', () => {
-    const text = AWS_DOC_LINES[0]!.replace(' 3E57427F3EXAMPLE ', ' - ');
-    const record = parsed(text);
-    expect(record.get('requestid')).toBeNull();
-    expect(record.identityText).toBe(text);
+  // A multi-object delete logs one line per object, all under the request's one id and host id.
+  it('tells apart the lines of one multi-object delete, which share a request id', () => {
+    const first = parsed(AWS_DOC_LINES[0]!.replace(' REST.GET.VERSIONING - ', ' BATCH.DELETE.OBJECT a.txt '));
+    const second = parsed(
+      AWS_DOC_LINES[0]!.replace(' REST.GET.VERSIONING - ', ' BATCH.DELETE.OBJECT b.txt '),
+    );
+    expect(first.get('requestid')).toBe(second.get('requestid'));
+    expect(first.identityText).not.toBe(second.identityText);
   });
 });
 
