@@ -22,8 +22,8 @@ export interface DeliverOptions {
   metrics: Metrics;
   logger: Logger;
   random?: () => number;
-  /** Waits for the sink's pacing before each attempt, retries included (see SinkLane). */
-  beforeAttempt?: () => Promise<void>;
+  /** Waits for the sink's pacing before each retry (the lane paces a batch's first attempt). */
+  beforeRetry?: () => Promise<void>;
 }
 
 /**
@@ -36,8 +36,10 @@ export async function deliverWithRetry(options: DeliverOptions): Promise<Deliver
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     if (closeSignal.aborted) return 'failed-retryable';
-    await options.beforeAttempt?.();
-    if (closeSignal.aborted) return 'failed-retryable';
+    if (attempt > 1 && options.beforeRetry) {
+      await options.beforeRetry();
+      if (closeSignal.aborted) return 'failed-retryable';
+    }
     const result = await attemptOnce(sink, alerts, options.requestTimeoutMs);
     const outcome = result.ok ? 'delivered' : result.retryable ? 'retryable_error' : 'permanent_error';
     metrics.deliveries.inc({ sink: sink.name, outcome, status_class: result.statusClass }, alerts.length);

@@ -65,13 +65,22 @@ export class SinkLane {
     });
   }
 
-  /** Waits until this lane's next request may go, and books the slot after it. */
-  #pace = async (): Promise<void> => {
-    if (this.#gapMs <= 0) return;
+  /**
+   * Books this lane's next request slot and returns how long to wait for it (0: go now). Booked
+   * before waiting, so concurrent attempts queue up behind each other.
+   */
+  #bookRequest(): number {
+    if (this.#gapMs <= 0) return 0;
     const now = Date.now();
     const at = Math.max(now, this.#nextRequestAt);
-    this.#nextRequestAt = at + this.#gapMs; // booked before waiting: concurrent attempts queue up
-    if (at > now) await sleep(at - now, this.options.closeSignal);
+    this.#nextRequestAt = at + this.#gapMs;
+    return at - now;
+  }
+
+  /** Waits for a booked request slot (a retry's). */
+  #pace = async (): Promise<void> => {
+    const waitMs = this.#bookRequest();
+    if (waitMs > 0) await sleep(waitMs, this.options.closeSignal);
   };
 
   /** Resolves with the delivery result of this alert; never rejects. */
@@ -115,6 +124,11 @@ export class SinkLane {
   }
 
   async #runBatch(): Promise<void> {
+    if (this.#pending.length === 0) return;
+    // Paced before the batch is taken, so that it takes the alerts that arrive while it waits. No
+    // await when there is nothing to wait for: the first alert of a quiet lane goes out alone, now.
+    const waitMs = this.#bookRequest();
+    if (waitMs > 0) await sleep(waitMs, this.options.closeSignal);
     const batch = this.#takeBatch();
     this.#schedule();
     if (batch.length === 0) return;
@@ -137,7 +151,7 @@ export class SinkLane {
         ...this.options,
         policy,
         alerts: batch.map((p) => p.alert),
-        beforeAttempt: this.#pace,
+        beforeRetry: this.#pace,
       });
       this.#noteOutcome(result);
     } catch (err) {
