@@ -33,7 +33,7 @@ import {
   resolveSelfIdentity,
   type SelfIdentity,
 } from './ingest/self-identity.js';
-import { SqsConsumer } from './ingest/sqs/index.js';
+import { SqsConsumer, type MessageHandler } from './ingest/sqs/index.js';
 import { createLogger, type Logger } from './observe/logger.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
 import { ObserveServer } from './observe/server.js';
@@ -130,11 +130,14 @@ async function start(
   const dispatcher = new Dispatcher({ sinks, ledger, metrics, logger });
   closers.push(() => dispatcher.close());
 
+  // Alerts an earlier read of an object could not deliver, dispatched again when it comes back.
+  const undelivered = new UndeliveredAlerts();
   const processor = createProcessor(
-    { config, region, rules, identity, store, dispatcher, version, logger, metrics },
+    { config, region, rules, identity, store, dispatcher, undelivered, version, logger, metrics },
     closers,
   );
-  const consumer = createConsumer(config, sqsConfig, region, processor, { logger, metrics }, closers);
+  const handler = createMessageHandler(processor, undelivered);
+  const consumer = createConsumer(config, sqsConfig, region, handler, { logger, metrics }, closers);
   const ready = () => consumer.isHealthy() && dispatcher.healthy;
   const port = await startObserveServer(config, consumer, dispatcher, ready, { logger, metrics }, closers);
 
@@ -157,6 +160,7 @@ interface ProcessorParts {
   identity: SelfIdentity;
   store: DedupStore;
   dispatcher: Dispatcher;
+  undelivered: UndeliveredAlerts;
   version: string;
   logger: Logger;
   metrics: Metrics;
@@ -164,7 +168,7 @@ interface ProcessorParts {
 
 /** Reading, rules, dedup and dispatch for one object at a time: what each SQS message runs. */
 function createProcessor(parts: ProcessorParts, closers: Closer[]): ObjectProcessor {
-  const { config, region, rules, identity, store, dispatcher, version, logger, metrics } = parts;
+  const { config, region, rules, identity, store, dispatcher, undelivered, version, logger, metrics } = parts;
   const errors = new RuleErrorLog(metrics, logger);
   const reader = new S3ObjectReader({
     metrics,
@@ -190,7 +194,7 @@ function createProcessor(parts: ProcessorParts, closers: Closer[]): ObjectProces
     metrics,
     logger,
     isOwnRead: createOwnReadPredicate(identity, readBuckets),
-    undelivered: new UndeliveredAlerts(),
+    undelivered,
     // A reread object gets a fresh deduplicator: it reopens every alert whose window already
     // reached its threshold (same alert ids), and the ledger sends each only where it is missing.
     // It lives for one object, so its memory of opened alerts is small: lru-cache allocates its
@@ -203,7 +207,7 @@ function createConsumer(
   config: Config,
   sqsConfig: SqsConfig,
   region: string,
-  processor: ObjectProcessor,
+  handler: MessageHandler,
   { logger, metrics }: { logger: Logger; metrics: Metrics },
   closers: Closer[],
 ): SqsConsumer {
@@ -212,7 +216,7 @@ function createConsumer(
   return new SqsConsumer({
     client: sqs,
     queueUrl: sqsConfig.queueUrl,
-    handler: createMessageHandler(processor),
+    handler,
     metrics,
     logger,
     waitTimeSeconds: sqsConfig.waitTimeSeconds,

@@ -1,6 +1,7 @@
 import type { ObjectRef } from '../ingest/notifications.js';
 import type { MessageHandler } from '../ingest/sqs/index.js';
 import type { ObjectProcessor } from './object-processor.js';
+import type { UndeliveredAlerts } from './undelivered-alerts.js';
 
 /**
  * The SQS consumer's handler: reads every object the message names, one after the other, and
@@ -8,14 +9,23 @@ import type { ObjectProcessor } from './object-processor.js';
  * others: their alerts are delivered now, and when the message comes back dedup and the delivery
  * ledger keep them from being sent twice.
  */
-export function createMessageHandler(processor: Pick<ObjectProcessor, 'process'>): MessageHandler {
+export function createMessageHandler(
+  processor: Pick<ObjectProcessor, 'process'>,
+  undelivered?: Pick<UndeliveredAlerts, 'holds'>,
+): MessageHandler {
   return async (message, refs, signal) => {
     let awaitingDependency = false;
     const unfinished: ObjectRef[] = [];
     for (const [index, ref] of refs.entries()) {
       if (signal.aborted) {
-        const rest = [...unfinished, ...refs.slice(index)];
-        return { result: awaitingDependency ? 'awaiting-delivery' : 'retry', unfinished: rest };
+        // The objects not reached may hold alerts an earlier read could not deliver: those wait
+        // too, and past the receive cap they keep the message.
+        const rest = refs.slice(index);
+        if (rest.some((later) => undelivered?.holds(later))) awaitingDependency = true;
+        return {
+          result: awaitingDependency ? 'awaiting-delivery' : 'retry',
+          unfinished: [...unfinished, ...rest],
+        };
       }
       const result = await processor.process(ref, signal, { replay: message.receiveCount > 1 });
       // Alerts that wait for a sink — also those opened before a read failed half-way — and a dedup

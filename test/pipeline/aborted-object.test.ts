@@ -66,4 +66,35 @@ describe('an object whose read is cut short', () => {
       unfinished: refs,
     });
   });
+
+  // An earlier read of object 1 left an alert undelivered (the sink was down); this read is cut
+  // short in object 0, before object 1 is reached. Given up as poison, its alert would be lost.
+  it('makes its message wait when an object not reached holds undelivered alerts', async () => {
+    const controller = new AbortController();
+    const refs = [
+      { bucket: 'logs', key: '0' },
+      { bucket: 'logs', key: '1' },
+    ];
+    const handler = createMessageHandler(
+      {
+        process: async (ref) => {
+          controller.abort(); // too slow: cut short with nothing in delivery
+          return { ref, status: 'retry', outcome: 'aborted', counts: { undelivered: 0 } } as never;
+        },
+      },
+      { holds: (ref) => ref.key === '1' },
+    );
+    const message = {
+      messageId: 'm',
+      receiptHandle: 'r',
+      body: '{}',
+      receiveCount: 5,
+      sentTimestampMs: 0,
+      receivedAtMs: 0,
+    };
+    expect(await handler(message, refs, controller.signal)).toEqual({
+      result: 'awaiting-delivery',
+      unfinished: refs,
+    });
+  });
 });
