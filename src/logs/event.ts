@@ -22,8 +22,9 @@ export interface LogEvent {
   /** Where the event came from (file and line, or bucket, key and line). */
   readonly source: SourceRef | undefined;
   /**
-   * Text that names the one request (or action) this event records, the same however often and
-   * from wherever its line is read: for counting a match once. Absent for a rule test's Log.
+   * Text that tells this event from every other (for an access log, its whole line), the same
+   * however often and from wherever it is read: for counting a match once. Absent for a rule
+   * test's Log.
    */
   readonly identityText?: string;
   /** The full record as a plain JSON object with Panther's field names. */

@@ -13,13 +13,19 @@ export function createMessageHandler(
   processor: Pick<ObjectProcessor, 'process'>,
   undelivered?: Pick<UndeliveredAlerts, 'holds'>,
 ): MessageHandler {
-  return async (message, refs, signal) => {
+  return async (message, given, signal) => {
+    // Objects holding alerts an earlier read could not deliver go first: reading one sends those
+    // again, so a slow object elsewhere in the message, cut short every time, cannot keep them
+    // from their sink.
+    const refs = undelivered
+      ? [...given.filter((ref) => undelivered.holds(ref)), ...given.filter((ref) => !undelivered.holds(ref))]
+      : given;
     let awaitingDependency = false;
     const unfinished: ObjectRef[] = [];
     for (const [index, ref] of refs.entries()) {
       if (signal.aborted) {
-        // The objects not reached may hold alerts an earlier read could not deliver: those wait
-        // too, and past the receive cap they keep the message.
+        // The objects not reached may hold such alerts too: those wait, and past the receive cap
+        // they keep the message.
         const rest = refs.slice(index);
         if (rest.some((later) => undelivered?.holds(later))) awaitingDependency = true;
         return {

@@ -67,14 +67,11 @@ describe('an object whose read is cut short', () => {
     });
   });
 
-  // An earlier read of object 1 left an alert undelivered (the sink was down); this read is cut
-  // short in object 0, before object 1 is reached. Given up as poison, its alert would be lost.
+  // Earlier reads of objects 1 and 2 left alerts undelivered (the sink was down); this read is
+  // cut short in object 1, before object 2 is reached. Given up as poison, 2's alert would be lost.
   it('makes its message wait when an object not reached holds undelivered alerts', async () => {
     const controller = new AbortController();
-    const refs = [
-      { bucket: 'logs', key: '0' },
-      { bucket: 'logs', key: '1' },
-    ];
+    const refs = ['0', '1', '2'].map((key) => ({ bucket: 'logs', key }));
     const handler = createMessageHandler(
       {
         process: async (ref) => {
@@ -82,7 +79,7 @@ describe('an object whose read is cut short', () => {
           return { ref, status: 'retry', outcome: 'aborted', counts: { undelivered: 0 } } as never;
         },
       },
-      { holds: (ref) => ref.key === '1' },
+      { holds: (ref) => ref.key !== '0' },
     );
     const message = {
       messageId: 'm',
@@ -94,7 +91,38 @@ describe('an object whose read is cut short', () => {
     };
     expect(await handler(message, refs, controller.signal)).toEqual({
       result: 'awaiting-delivery',
-      unfinished: refs,
+      unfinished: [refs[1], refs[2], refs[0]],
     });
+  });
+
+  // Object 0 is too slow every time; object 1 holds an alert a sink once refused. Reading object 1
+  // first sends that alert again, so the slow object cannot keep it from its sink for ever.
+  it('reads the objects that hold undelivered alerts first', async () => {
+    const controller = new AbortController();
+    const order: string[] = [];
+    const handler = createMessageHandler(
+      {
+        process: async (ref) => {
+          order.push(ref.key);
+          if (ref.key === '0') controller.abort();
+          return { ref, status: 'done', outcome: 'processed', counts: { undelivered: 0 } } as never;
+        },
+      },
+      { holds: (ref) => ref.key === '1' },
+    );
+    const refs = [
+      { bucket: 'logs', key: '0' },
+      { bucket: 'logs', key: '1' },
+    ];
+    const message = {
+      messageId: 'm',
+      receiptHandle: 'r',
+      body: '{}',
+      receiveCount: 5,
+      sentTimestampMs: 0,
+      receivedAtMs: 0,
+    };
+    await handler(message, refs, controller.signal);
+    expect(order).toEqual(['1', '0']);
   });
 });
