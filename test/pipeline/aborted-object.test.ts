@@ -42,87 +42,53 @@ describe('an object whose read is cut short', () => {
   });
 
   it('makes its message wait for the delivery when a later object of the message is never read', async () => {
-    const controller = new AbortController();
-    const handler = createMessageHandler({
-      process: async (ref) => {
-        controller.abort(); // cut short while the first object's alert is in delivery
-        return { ref, status: 'retry', outcome: 'aborted', counts: { undelivered: 1 } } as never;
-      },
-    });
-    const refs = [
-      { bucket: 'logs', key: '0' },
-      { bucket: 'logs', key: '1' },
-    ];
-    const message = {
-      messageId: 'm',
-      receiptHandle: 'r',
-      body: '{}',
-      receiveCount: 5,
-      sentTimestampMs: 0,
-      receivedAtMs: 0,
-    };
-    expect(await handler(message, refs, controller.signal)).toEqual({
-      result: 'awaiting-delivery',
-      unfinished: refs,
-    });
+    const { run, refs } = cutShort(['0', '1'], { undelivered: 1 }); // its alert still in delivery
+    expect(await run()).toEqual({ result: 'awaiting-delivery', unfinished: refs });
   });
 
   // Earlier reads of objects 1 and 2 left alerts undelivered (the sink was down); this read is
   // cut short in object 1, before object 2 is reached. Given up as poison, 2's alert would be lost.
   it('makes its message wait when an object not reached holds undelivered alerts', async () => {
-    const controller = new AbortController();
-    const refs = ['0', '1', '2'].map((key) => ({ bucket: 'logs', key }));
-    const handler = createMessageHandler(
-      {
-        process: async (ref) => {
-          controller.abort(); // too slow: cut short with nothing in delivery
-          return { ref, status: 'retry', outcome: 'aborted', counts: { undelivered: 0 } } as never;
-        },
-      },
-      { holds: (ref) => ref.key !== '0' },
-    );
-    const message = {
-      messageId: 'm',
-      receiptHandle: 'r',
-      body: '{}',
-      receiveCount: 5,
-      sentTimestampMs: 0,
-      receivedAtMs: 0,
-    };
-    expect(await handler(message, refs, controller.signal)).toEqual({
-      result: 'awaiting-delivery',
-      unfinished: [refs[1], refs[2], refs[0]],
-    });
+    const { run, refs } = cutShort(['0', '1', '2'], { holds: (key) => key !== '0' });
+    expect(await run()).toEqual({ result: 'awaiting-delivery', unfinished: [refs[1], refs[2], refs[0]] });
   });
 
   // Object 0 is too slow every time; object 1 holds an alert a sink once refused. Reading object 1
   // first sends that alert again, so the slow object cannot keep it from its sink for ever.
   it('reads the objects that hold undelivered alerts first', async () => {
-    const controller = new AbortController();
-    const order: string[] = [];
-    const handler = createMessageHandler(
-      {
-        process: async (ref) => {
-          order.push(ref.key);
-          if (ref.key === '0') controller.abort();
-          return { ref, status: 'done', outcome: 'processed', counts: { undelivered: 0 } } as never;
-        },
-      },
-      { holds: (ref) => ref.key === '1' },
-    );
-    const refs = [
-      { bucket: 'logs', key: '0' },
-      { bucket: 'logs', key: '1' },
-    ];
-    const message = {
-      messageId: 'm',
-      receiptHandle: 'r',
-      body: '{}',
-      receiveCount: 5,
-      sentTimestampMs: 0,
-      receivedAtMs: 0,
-    };
-    await handler(message, refs, controller.signal);
-    expect(order).toEqual(['1', '0']);
+    const { run, order } = cutShort(['0', '1'], { holds: (key) => key === '1' });
+    await run();
+    expect(order).toEqual(['1']); // then cut short: object 0 was never started
   });
 });
+
+/**
+ * A message handler over objects named `keys`, whose first read is cut short (the visibility
+ * limit) with `undelivered` of its alerts still in delivery; `holds` says which objects hold
+ * alerts from an earlier read.
+ */
+function cutShort(keys: string[], options: { undelivered?: number; holds?: (key: string) => boolean }) {
+  const controller = new AbortController();
+  const order: string[] = [];
+  const refs = keys.map((key) => ({ bucket: 'logs', key }));
+  const handler = createMessageHandler(
+    {
+      process: async (ref) => {
+        order.push(ref.key);
+        controller.abort();
+        const counts = { undelivered: options.undelivered ?? 0 };
+        return { ref, status: 'retry', outcome: 'aborted', counts } as never;
+      },
+    },
+    options.holds && { holds: (ref) => options.holds!(ref.key) },
+  );
+  const message = {
+    messageId: 'm',
+    receiptHandle: 'r',
+    body: '{}',
+    receiveCount: 5,
+    sentTimestampMs: 0,
+    receivedAtMs: 0,
+  };
+  return { run: () => handler(message, refs, controller.signal), refs, order };
+}
