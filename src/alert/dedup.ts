@@ -73,10 +73,10 @@ function encodeRuleId(ruleId: string): string {
 
 /**
  * The identity of a match for a Threshold rule, the same on every read of it: a hash of the text
- * that names what it records (LogEvent.identityText: an access log line's whole text), so that a
- * line counts once however it arrives — an object read again after a redelivery, a copy of
- * a file, the same lines through stdin, S3's own occasional duplicate log record. An event without
- * that text falls back to where it came from. A rule that opens at its first match needs none (rereads are
+ * that tells it apart (LogEvent.identityText: an access log line's whole text), so that a line
+ * counts once however it arrives — an object read again after a redelivery, a copy of a file, the
+ * same lines through stdin, S3's own occasional duplicate log record. An event without that text
+ * falls back to where it came from. A rule that opens at its first match needs none (rereads are
  * kept from alerting twice by alert ids and the ledger), and neither does an event with neither (a
  * rule test).
  */
@@ -112,8 +112,8 @@ class LineIdentity implements MatchIdentity {
 
 /**
  * A 53-bit hash of a string (cyrb53: two 32-bit multiply-xorshift lanes). Not cryptographic: it
- * names lines the store remembers, where a collision would
- * only let one line count as another (for a line against 100,000 remembered, about 1 in 10^11). Several times cheaper than node:crypto for a short string.
+ * names lines the store remembers, where a collision would only let one line count as another (for
+ * a line against 100,000 remembered, about 1 in 10^11). Several times cheaper than node:crypto.
  */
 function hash53(text: string): number {
   let h1 = 0xdeadbeef;

@@ -32,7 +32,7 @@ export interface SinkDeliveryOptions {
   maxBatchSize?: number;
   /** Sends in flight at once. Default 1. */
   concurrency?: number;
-  /** Pacing: at most `intervalCap` sends start per `intervalMs`. */
+  /** Pacing: at most `intervalCap` requests per `intervalMs`, evenly spaced, retries included. */
   intervalMs?: number;
   intervalCap?: number;
   requestTimeoutMs?: number;

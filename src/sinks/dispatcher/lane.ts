@@ -40,9 +40,9 @@ export class SinkLane {
   /** The one attempt under way in outage mode; batches behind it wait for its result. */
   #probe: Promise<void> | undefined;
   /**
-   * Pacing between requests, retries included: the queue's interval only spaces the starts of
-   * batches, and a retry after a 429 inside a batch would otherwise be followed at once by the next
-   * batch, which the destination refuses in turn.
+   * Pacing between requests, retries included (`intervalCap` requests per `intervalMs`, evenly
+   * spaced): a retry after a 429 must keep its distance from the next batch too, or the destination
+   * refuses that in turn.
    */
   readonly #gapMs: number;
   #nextRequestAt = 0;
@@ -57,12 +57,9 @@ export class SinkLane {
       delivery.intervalMs && delivery.intervalMs > 0
         ? delivery.intervalMs / Math.max(1, delivery.intervalCap ?? 1)
         : 0;
-    this.#queue = new PQueue({
-      concurrency: Math.max(1, delivery.concurrency ?? 1),
-      ...(delivery.intervalMs && delivery.intervalMs > 0
-        ? { interval: delivery.intervalMs, intervalCap: Math.max(1, delivery.intervalCap ?? 1) }
-        : {}),
-    });
+    // Pacing is the lane's own (#bookRequest), for batches and retries alike: the queue only bounds
+    // how many deliveries run at once.
+    this.#queue = new PQueue({ concurrency: Math.max(1, delivery.concurrency ?? 1) });
   }
 
   /**
