@@ -136,6 +136,35 @@ const DEFAULT_BACKOFF_BASE_MS = 200;
 const DEFAULT_BACKOFF_MAX_MS = 5_000;
 
 /**
+ * Runs `attempt` until it succeeds, or fails with an error retrying cannot cure (anything but
+ * throttling, by classifyS3Error unless `judge` says otherwise), or `policy.maxAttempts` are spent,
+ * or `signal` aborts; waits `policy.backoffMs` between attempts and tells `policy.onRetry` first.
+ * The one retry loop of GetObject and of the listing of backfills.
+ */
+export async function withS3Retries<T>(
+  policy: S3RetryPolicy,
+  signal: AbortSignal | undefined,
+  attempt: () => Promise<T>,
+  judge: (err: unknown) => { error: unknown; retryable: boolean; errorCode: string } = (err) => {
+    const { kind, errorCode } = classifyS3Error(err);
+    return { error: err, retryable: kind === 'throttled', errorCode };
+  },
+): Promise<T> {
+  for (let attemptNo = 1; ; attemptNo += 1) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const { error, retryable, errorCode } = judge(err);
+      if (signal?.aborted || !retryable || attemptNo >= policy.maxAttempts) throw error;
+      const retryInMs = policy.backoffMs(attemptNo);
+      policy.onRetry?.({ errorCode, attempt: attemptNo, retryInMs });
+      await sleep(retryInMs, signal);
+      signal?.throwIfAborted();
+    }
+  }
+}
+
+/**
  * Runs `send` with a time limit on its response (for GetObject, on the headers; the body has its
  * own idle timer, watchIdle): the S3 client only times the connection, so an endpoint that accepts
  * it and never answers (a stuck proxy or VPC endpoint) would hold the request for ever. A request
@@ -393,22 +422,26 @@ export class S3ObjectReader {
       .body;
   }
 
-  private async openWithRetries(ref: ObjectRef, signal?: AbortSignal, part?: RangedPart): Promise<RawBody> {
-    const maxAttempts = this.options.maxAttempts ?? DEFAULT_S3_MAX_ATTEMPTS;
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.openOnce(ref, signal, part);
-      } catch (err) {
-        const error = err instanceof S3ReadError ? err : this.toReadError(err, ref);
-        if (signal?.aborted || !error.retryable || attempt >= maxAttempts) throw error;
-        const delayMs = this.backoff(attempt);
+  private openWithRetries(ref: ObjectRef, signal?: AbortSignal, part?: RangedPart): Promise<RawBody> {
+    const policy: S3RetryPolicy = {
+      maxAttempts: this.options.maxAttempts ?? DEFAULT_S3_MAX_ATTEMPTS,
+      backoffMs: (attempt) => this.backoff(attempt),
+      // Counted where the error is made (toReadError), not here.
+      onRetry: ({ errorCode, attempt, retryInMs }) =>
         this.options.logger.warn(
-          { bucket: ref.bucket, key: ref.key, errorCode: error.errorCode, attempt, retryInMs: delayMs },
+          { bucket: ref.bucket, key: ref.key, errorCode, attempt, retryInMs },
           'GetObject failed; retrying',
-        );
-        await sleep(delayMs, signal);
-      }
-    }
+        ),
+    };
+    return withS3Retries(
+      policy,
+      signal,
+      () => this.openOnce(ref, signal, part),
+      (err) => {
+        const error = err instanceof S3ReadError ? err : this.toReadError(err, ref);
+        return { error, retryable: error.retryable, errorCode: error.errorCode };
+      },
+    );
   }
 
   /**

@@ -5,11 +5,10 @@
 import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import type { ObjectRef } from './notifications.js';
 import {
-  classifyS3Error,
   DEFAULT_RESPONSE_TIMEOUT_MS,
   DEFAULT_S3_RETRY,
-  sleep,
   withResponseTimeout,
+  withS3Retries,
   type S3RetryPolicy,
 } from './s3-object-reader.js';
 import type { S3Location } from './s3-url.js';
@@ -66,28 +65,21 @@ async function listPage(
   continuationToken: string | undefined,
   { pageSize, signal, retry = DEFAULT_S3_RETRY }: ListOptions,
 ): Promise<ListObjectsV2CommandOutput> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      const command = new ListObjectsV2Command({
-        Bucket: location.bucket,
-        Prefix: location.prefix || undefined,
-        ContinuationToken: continuationToken,
-        MaxKeys: pageSize,
-        EncodingType: 'url',
-      });
-      const limitMs = retry.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
-      return await withResponseTimeout('ListObjectsV2', limitMs, signal, (abortSignal) =>
-        client.send(command, { abortSignal }),
-      );
-    } catch (err) {
-      const { kind, errorCode } = classifyS3Error(err);
-      if (signal?.aborted || kind !== 'throttled' || attempt >= retry.maxAttempts) throw err;
-      const retryInMs = retry.backoffMs(attempt);
-      retry.onRetry?.({ errorCode, attempt, retryInMs });
-      await sleep(retryInMs, signal);
-      signal?.throwIfAborted();
-    }
-  }
+  const limitMs = retry.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
+  return withS3Retries(retry, signal, () =>
+    withResponseTimeout('ListObjectsV2', limitMs, signal, (abortSignal) =>
+      client.send(
+        new ListObjectsV2Command({
+          Bucket: location.bucket,
+          Prefix: location.prefix || undefined,
+          ContinuationToken: continuationToken,
+          MaxKeys: pageSize,
+          EncodingType: 'url',
+        }),
+        { abortSignal },
+      ),
+    ),
+  );
 }
 
 /**
